@@ -1,0 +1,1 @@
+"""Benchmarks and quality checks; run as scripts, never from the unit tests."""

@@ -1,0 +1,1 @@
+"""Audio: chunks, joining without clicks, resampling and encoding."""

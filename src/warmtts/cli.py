@@ -1,0 +1,164 @@
+"""Command line: say, voices, phonemes (and serve, once the service exists)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from warmtts.audio.encode import FORMATS, AudioFormat
+from warmtts.audio.files import write_chunks
+from warmtts.config import Settings
+from warmtts.engine import Engine
+from warmtts.errors import WarmttsError
+from warmtts.preload import build_engine
+
+log = logging.getLogger("warmtts.cli")
+PROGRESS_MIN_CHARS = 500
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {
+        key: value
+        for key, value in (("voices_dir", args.voices_dir), ("onnx_threads", args.threads), ("log_level", args.log_level))
+        if value is not None
+    }
+    return Settings(**overrides)
+
+
+def _engine(args: argparse.Namespace, warm: bool = False) -> Engine:
+    return build_engine(_settings(args), warm=warm)
+
+
+def _input_text(args: argparse.Namespace) -> tuple[str | Iterable[str], int]:
+    """The text to speak and its length in characters; a file is read lazily, line by line."""
+    if args.file is not None:
+        path = Path(args.file)
+        with path.open(encoding="utf-8") as handle:
+            total = sum(len(line) for line in handle)
+        return _lines(path), total
+    if args.text == "-" or args.text is None:
+        text = sys.stdin.read()
+    else:
+        text = args.text
+    return text, len(text)
+
+
+def _lines(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf-8") as handle:
+        yield from handle
+
+
+def _format(args: argparse.Namespace) -> AudioFormat:
+    if args.format:
+        return args.format
+    suffix = Path(args.output).suffix.lower().lstrip(".") if args.output != "-" else ""
+    return suffix if suffix in FORMATS else "wav"  # type: ignore[return-value]
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    text, total = _input_text(args)
+    fmt = _format(args)
+    stream = engine.synthesize_stream(text, args.voice, args.speed, args.pitch, args.energy)
+    target = None if args.output == "-" else Path(args.output)
+    progress = None
+    if total >= PROGRESS_MIN_CHARS and sys.stderr.isatty() or args.progress:
+        from tqdm import tqdm
+
+        progress = tqdm(total=total, unit="char", desc="synthesising", file=sys.stderr)
+    start = time.perf_counter()
+    seconds = write_chunks(
+        stream, target, fmt, stream.sample_rate, on_chunk=lambda c: progress and progress.update(c.source_chars)
+    )
+    if progress is not None:
+        progress.update(max(0, total - progress.n))
+        progress.close()
+    elapsed = time.perf_counter() - start
+    log.info(
+        "say voice=%s format=%s audio_seconds=%.2f synthesis_seconds=%.2f rtf=%.3f",
+        stream.voice, fmt, seconds, elapsed, elapsed / seconds if seconds else 0.0,
+    )
+    return 0
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    for voice in engine.voices.all():
+        info = voice.info
+        print(f"{info.id}\t{info.language}\t{info.sample_rate} Hz\t{info.engine}\t{info.description}")
+    return 0
+
+
+def cmd_phonemes(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    for analysis in engine.analyze(args.text, args.voice):
+        print(f"text:       {analysis.piece.text}")
+        print(f"normalized: {analysis.normalized}")
+        for run in analysis.runs:
+            print(f"  [{run.script} → {run.voice}] {run.phonemized.text}")
+            for stage, value in run.phonemized.stages.items():
+                print(f"    {stage + ':':<9} {value}")
+            joiner = " " if run.script == "zh" else ""
+            print(f"    {'phonemes:':<9} {joiner.join(run.phonemized.phonemes)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="warmtts", description="Chinese and English TTS on the CPU.")
+    parser.add_argument("--voices-dir", type=Path, help="folder of extra Piper voices (WARMTTS_VOICES_DIR)")
+    parser.add_argument("--threads", type=int, help="ONNX Runtime threads per model (WARMTTS_ONNX_THREADS)")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (WARMTTS_LOG_LEVEL)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    say = sub.add_parser("say", help="speak text to an audio file")
+    say.add_argument("text", nargs="?", help="text to speak, or - for stdin")
+    say.add_argument("-f", "--file", help="read the text from a UTF-8 file")
+    say.add_argument("-o", "--output", required=True, help="output file, or - for stdout")
+    say.add_argument("--voice", default="auto", help="voice id, or auto to choose by language")
+    say.add_argument("--speed", type=float, default=1.0, help="0.5 to 2.0")
+    say.add_argument("--pitch", type=float, default=1.0, help="0.5 to 2.0 (zh-baker)")
+    say.add_argument("--energy", type=float, default=1.0, help="0.5 to 2.0 (zh-baker)")
+    say.add_argument("--format", choices=FORMATS, help="default: from the output's extension, else wav")
+    say.add_argument("--progress", action="store_true", help="show a progress bar even when not a terminal")
+    say.set_defaults(func=cmd_say)
+
+    voices = sub.add_parser("voices", help="list the voices")
+    voices.set_defaults(func=cmd_voices)
+
+    phonemes = sub.add_parser("phonemes", help="print every text stage of TEXT")
+    phonemes.add_argument("text")
+    phonemes.add_argument("--voice", default="auto")
+    phonemes.set_defaults(func=cmd_phonemes)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "say" and (args.text is None) == (args.file is None):
+        parser.error("say needs TEXT, - or -f FILE (exactly one)")
+    try:
+        settings = _settings(args)
+    except ValidationError as exc:
+        parser.error(f"invalid configuration: {exc}")
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    try:
+        return int(args.func(args))
+    except WarmttsError as exc:
+        print(f"warmtts: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"warmtts: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""The engine: text → audio chunks. The one entry point the CLI and the server use.
+
+For each piece of text (a sentence, or its first clause when it opens a stream) the engine
+normalises it, splits it into language runs, lets the voice of each run phonemise and speak it,
+and yields the piece as one chunk. Work happens only as the consumer pulls chunks, so the
+first chunk's latency is that of the first piece whatever the text's length, and a consumer
+that stops pulling (a client that went away) stops the synthesis.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from warmtts.audio.chunk import Chunk, Clip
+from warmtts.audio.join import fade_edges, resample, silence, to_int16
+from warmtts.config import Settings
+from warmtts.errors import InvalidInputError
+from warmtts.text.normalize import TextNormalizer
+from warmtts.text.segment import Piece, Script, dominant_script, iter_sentences, language_runs, pieces
+from warmtts.voices.base import Phonemized, SynthesisParams, Voice
+from warmtts.voices.registry import VoiceRegistry
+
+log = logging.getLogger(__name__)
+
+PAUSE_SECONDS = {"sentence": 0.25, "clause": 0.12, "none": 0.0}
+PARAM_RANGE = (0.5, 2.0)
+
+
+@dataclass
+class AudioStream:
+    """The chunks of one request, with what an encoder must know before the first arrives."""
+
+    voice: str
+    sample_rate: int
+    chunks: Iterator[Chunk]
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return self.chunks
+
+    def close(self) -> None:
+        """Stop the synthesis; the generator's next piece is never computed."""
+        close = getattr(self.chunks, "close", None)
+        if close is not None:
+            close()
+
+
+@dataclass(frozen=True)
+class RunAnalysis:
+    script: Script
+    voice: str
+    phonemized: Phonemized
+
+
+@dataclass(frozen=True)
+class PieceAnalysis:
+    piece: Piece
+    normalized: str
+    runs: list[RunAnalysis]
+
+
+def check_params(speed: float, pitch: float, energy: float) -> SynthesisParams:
+    low, high = PARAM_RANGE
+    for name, value in (("speed", speed), ("pitch", pitch), ("energy", energy)):
+        if not low <= value <= high:
+            raise InvalidInputError(f"{name} must be between {low} and {high}, got {value}")
+    return SynthesisParams(speed, pitch, energy)
+
+
+class Engine:
+    def __init__(self, voices: VoiceRegistry, normalizer: TextNormalizer, settings: Settings) -> None:
+        self.voices = voices
+        self.normalizer = normalizer
+        self.settings = settings
+
+    # --- voices -------------------------------------------------------------------------
+
+    def voice_for(self, voice_id: str, text: str) -> Voice:
+        """The request's main voice; `auto` takes the default voice of the text's language."""
+        if voice_id != "auto":
+            return self.voices.get(voice_id)
+        if dominant_script(text) == "zh":
+            voice = self.voices.first_for_language("zh", self.settings.default_zh_voice)
+        else:
+            voice = self.voices.first_for_language("en", self.settings.default_en_voice)
+        return voice or self.voices.all()[0]
+
+    def _voice_for_run(self, script: Script, main: Voice) -> Voice:
+        """Han runs go to a Chinese voice and other runs to a non-Chinese one, so a Latin word
+        inside Chinese text is spoken in English rather than dropped (and the reverse)."""
+        if (script == "zh") == (main.info.language == "zh"):
+            return main
+        if script == "zh":
+            other = self.voices.first_for_language("zh", self.settings.default_zh_voice)
+        else:
+            other = self.voices.first_for_language("en", self.settings.default_en_voice)
+        return other or main
+
+    # --- text stages --------------------------------------------------------------------
+
+    def _pieces(self, sentences: Iterable[str]) -> Iterator[Piece]:
+        limit = self.settings.max_segment_chars
+        for index, sentence in enumerate(sentences):
+            yield from pieces(sentence, limit, first_clause_alone=index == 0)
+
+    def analyze_piece(self, piece: Piece, main: Voice) -> PieceAnalysis:
+        lang = "zh" if dominant_script(piece.text) == "zh" else "en"
+        normalized = self.normalizer.normalize(piece.text, lang)
+        runs = []
+        for run in language_runs(normalized):
+            voice = self._voice_for_run(run.script, main)
+            runs.append(RunAnalysis(run.script, voice.info.id, voice.phonemize(run.text)))
+        return PieceAnalysis(piece, normalized, runs)
+
+    def analyze(self, text: str, voice: str = "auto") -> list[PieceAnalysis]:
+        """Every stage for every piece of `text`, for `warmtts phonemes` and debugging."""
+        main = self.voice_for(voice, text[:1000])
+        return [self.analyze_piece(p, main) for p in self._pieces(iter_sentences([text]))]
+
+    # --- synthesis ----------------------------------------------------------------------
+
+    def _render(self, analysis: PieceAnalysis, main: Voice, params: SynthesisParams) -> np.ndarray:
+        rate = main.info.sample_rate
+        parts: list[np.ndarray] = []
+        for run in analysis.runs:
+            voice = self.voices.get(run.voice)
+            audio = voice.synthesize(run.phonemized, params)
+            audio = resample(audio, voice.info.sample_rate, rate)
+            if len(audio):
+                parts.append(fade_edges(audio, rate))
+        if parts:
+            parts.append(silence(PAUSE_SECONDS[analysis.piece.end] / params.speed, rate))
+        return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+
+    def synthesize_stream(
+        self,
+        text: str | Iterable[str],
+        voice: str = "auto",
+        speed: float = 1.0,
+        pitch: float = 1.0,
+        energy: float = 1.0,
+    ) -> AudioStream:
+        """Audio chunks at the main voice's sample rate, one per piece of text.
+
+        `text` may be an iterable of strings (the lines of a file), read only as needed; `auto`
+        then looks at its first sentences. Raises InvalidInputError for an unknown voice or a
+        parameter out of range at once; pieces with nothing to say yield no chunk.
+        """
+        params = check_params(speed, pitch, energy)
+        sentences = iter_sentences([text] if isinstance(text, str) else text)
+        if voice != "auto":
+            main = self.voices.get(voice)
+        elif isinstance(text, str):
+            main = self.voice_for("auto", text[:1000])
+        else:
+            head = list(itertools.islice(sentences, 3))
+            main = self.voice_for("auto", " ".join(head))
+            sentences = itertools.chain(head, sentences)
+        return AudioStream(main.info.id, main.info.sample_rate, self._chunks(sentences, main, params))
+
+    def _chunks(self, sentences: Iterable[str], main: Voice, params: SynthesisParams) -> Iterator[Chunk]:
+        for piece in self._pieces(sentences):
+            analysis = self.analyze_piece(piece, main)
+            audio = self._render(analysis, main, params)
+            if len(audio):
+                yield Chunk(to_int16(audio), main.info.sample_rate, piece.text, len(piece.text))
+
+    def synthesize(
+        self, text: str, voice: str = "auto", speed: float = 1.0, pitch: float = 1.0, energy: float = 1.0
+    ) -> Clip:
+        stream = self.synthesize_stream(text, voice, speed, pitch, energy)
+        chunks = [c.pcm for c in stream]
+        return Clip(np.concatenate(chunks) if chunks else np.zeros(0, np.int16), stream.sample_rate)

@@ -1,0 +1,24 @@
+"""Our own exception types, in one place so the server can map each to one HTTP status."""
+
+from __future__ import annotations
+
+
+class WarmttsError(Exception):
+    """Base class of every error warmtts raises on purpose."""
+
+
+class InvalidInputError(WarmttsError, ValueError):
+    """The caller asked for something we cannot do; the message says what to change."""
+
+
+class UnknownVoiceError(InvalidInputError):
+    """A voice id that no loaded voice has."""
+
+    def __init__(self, voice: str, available: list[str]) -> None:
+        self.voice = voice
+        self.available = available
+        super().__init__(f"voice {voice!r} not found; available: {', '.join(available) or 'none'}")
+
+
+class VoiceLoadError(WarmttsError):
+    """A voice's files are missing, corrupt or unsupported."""

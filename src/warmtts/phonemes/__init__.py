@@ -1,0 +1,1 @@
+"""Stage 2: phonemes — pinyin, prosody and Baker phones for Chinese; espeak-ng for the rest."""

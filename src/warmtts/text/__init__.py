@@ -1,0 +1,1 @@
+"""Stage 1: text understanding — normalisation and segmentation."""

@@ -1,0 +1,191 @@
+"""Segmentation: raw text → sentences → model-sized pieces → language runs.
+
+Splitting works on the raw text, before normalisation, and lazily, so a 100,000-character
+input is never normalised or held as phonemes all at once and the first piece is ready after
+reading only the first sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+Script = Literal["zh", "en"]
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RE = re.compile(f"[{_HAN}]")
+_LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_SENTENCE_END = "。！？!?；;…\n"
+_CLAUSE_END = "，、,：:"
+_CLOSERS = "”’\"')）]】》」』"
+# An English full stop ends a sentence when whitespace follows, unless it closes a title or a
+# common abbreviation ("Dr. Smith", "e.g. this").
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st jr sr vs etc e.g i.e inc ltd co no fig approx dept est mt".split()
+)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A sentence or part of one, small enough for one model call; `end` is its pause kind."""
+
+    text: str
+    end: Literal["sentence", "clause", "none"]
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of text in one script, spoken by a voice of that language."""
+
+    script: Script
+    text: str
+
+
+def has_han(text: str) -> bool:
+    return _HAN_RE.search(text) is not None
+
+
+def dominant_script(text: str) -> Script:
+    """Han anywhere makes the text Chinese: its digits and symbols are then read in Chinese."""
+    return "zh" if has_han(text) else "en"
+
+
+def _ends_abbreviation(text: str, dot: int) -> bool:
+    start = dot
+    while start > 0 and (text[start - 1].isalpha() or text[start - 1] == "."):
+        start -= 1
+    word = text[start:dot].lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def _sentence_ends(text: str) -> Iterator[int]:
+    """Indices just after each sentence end, closing quotes included."""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        end = -1
+        if ch in _SENTENCE_END:
+            end = i + 1
+            while end < n and text[end] in _SENTENCE_END:
+                end += 1
+        elif ch == "." and (i + 1 == n or text[i + 1].isspace()) and not _ends_abbreviation(text, i):
+            end = i + 1
+        if end < 0:
+            i += 1
+            continue
+        while end < n and text[end] in _CLOSERS:
+            end += 1
+        yield end
+        i = end
+
+
+def split_sentences(text: str) -> Iterator[str]:
+    """Sentences of `text` with their punctuation, stripped, never empty."""
+    start = 0
+    for end in _sentence_ends(text):
+        sentence = text[start:end].strip()
+        if sentence:
+            yield sentence
+        start = end
+    tail = text[start:].strip()
+    if tail:
+        yield tail
+
+
+def iter_sentences(chunks: Iterable[str]) -> Iterator[str]:
+    """Sentences of a text given as an iterable of pieces (lines of a file), read lazily."""
+    buffer = ""
+    for chunk in chunks:
+        buffer += chunk
+        cut = 0
+        for end in _sentence_ends(buffer):
+            if end < len(buffer):  # a sentence end at the very end may still grow ("?!")
+                cut = end
+        if cut:
+            yield from split_sentences(buffer[:cut])
+            buffer = buffer[cut:]
+    yield from split_sentences(buffer)
+
+
+def _split_long(text: str, limit: int) -> list[str]:
+    """Cut `text` into parts of at most `limit` characters, at spaces where possible."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind(" ", limit // 2, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut].strip())
+        text = text[cut:].strip()
+    if text:
+        parts.append(text)
+    return parts
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """The sentence cut after each clause mark (，、,：:), punctuation kept."""
+    clauses: list[str] = []
+    start = 0
+    for i, ch in enumerate(sentence):
+        is_mark = ch in "，、：" or (ch in ",:" and (i + 1 == len(sentence) or sentence[i + 1].isspace()))
+        if is_mark:
+            clauses.append(sentence[start : i + 1].strip())
+            start = i + 1
+    clauses.append(sentence[start:].strip())
+    return [c for c in clauses if c]
+
+
+def pieces(sentence: str, limit: int, first_clause_alone: bool = False) -> list[Piece]:
+    """Model-sized pieces of one sentence.
+
+    Clauses are grouped up to `limit` characters; with `first_clause_alone` the first clause is
+    its own piece, so the first audio of a stream waits for one clause, not the whole sentence.
+    """
+    groups: list[str] = []
+    for clause in split_clauses(sentence):
+        for part in _split_long(clause, limit):
+            join_ok = groups and not (first_clause_alone and len(groups) == 1)
+            if join_ok and len(groups[-1]) + len(part) + 1 <= limit:
+                sep = " " if not has_han(part[:1] + groups[-1][-1:]) else ""
+                groups[-1] = groups[-1] + sep + part
+            else:
+                groups.append(part)
+    result: list[Piece] = []
+    for i, group in enumerate(groups):
+        last = i == len(groups) - 1
+        ends_clause = group[-1] in _CLAUSE_END
+        result.append(Piece(group, "sentence" if last else ("clause" if ends_clause else "none")))
+    return result
+
+
+def language_runs(text: str) -> list[Run]:
+    """Split text into Han and non-Han runs; digits, spaces and punctuation join their neighbour.
+
+    Normalisation has already turned digits into words of the dominant language, so what is
+    left neutral is punctuation and space.
+    """
+    runs: list[tuple[Script | None, list[str]]] = []
+    for ch in text:
+        script: Script | None
+        if _HAN_RE.match(ch):
+            script = "zh"
+        elif _LATIN_RE.match(ch) or ch.isdigit():
+            script = "en"
+        else:
+            script = None
+        if runs and (script is None or runs[-1][0] in (None, script)):
+            if runs[-1][0] is None:
+                runs[-1] = (script, runs[-1][1])
+            runs[-1][1].append(ch)
+        else:
+            runs.append((script, [ch]))
+    result: list[Run] = []
+    for script, chars in runs:
+        body = "".join(chars)
+        if script is None:  # only punctuation: attach to the previous run or drop if alone
+            if result:
+                result[-1] = Run(result[-1].script, result[-1].text + body)
+            continue
+        result.append(Run(script, body))
+    return [Run(r.script, r.text.strip()) for r in result if r.text.strip()]

