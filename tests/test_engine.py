@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from warmtts.engine import Engine
+from warmtts.errors import InvalidInputError
+
+LONG_ZH = "今天天气很好，我们一起去公园散步吧。" * 20
+
+
+class CountingVoice:
+    """Wraps a real voice and counts its model calls, to see how much work a chunk cost."""
+
+    def __init__(self, voice) -> None:
+        self._voice = voice
+        self.info = voice.info
+        self.calls = 0
+
+    def phonemize(self, text):
+        return self._voice.phonemize(text)
+
+    def synthesize(self, phonemized, params):
+        self.calls += 1
+        return self._voice.synthesize(phonemized, params)
+
+
+@pytest.fixture
+def counting(engine: Engine) -> Iterator[CountingVoice]:
+    real = engine.voices.get("zh-baker")
+    spy = CountingVoice(real)
+    engine.voices._voices["zh-baker"] = spy
+    try:
+        yield spy
+    finally:
+        engine.voices._voices["zh-baker"] = real
+
+
+def test_first_chunk_costs_one_model_call_whatever_the_length(engine: Engine, counting: CountingVoice) -> None:
+    stream = iter(engine.synthesize_stream(LONG_ZH, "zh-baker"))
+    first = next(stream)
+    assert counting.calls == 1
+    assert first.text == "今天天气很好，"
+    rest = list(stream)
+    assert len(rest) >= 20 and counting.calls == 1 + len(rest)
+
+
+def test_stream_reads_its_input_lazily(engine: Engine) -> None:
+    consumed = []
+
+    def lines():
+        for i in range(10_000):  # 100,000+ characters
+            consumed.append(i)
+            yield f"这是第{i}个句子，内容很短。\n"
+
+    stream = engine.synthesize_stream(lines(), "zh-baker")
+    next(iter(stream))
+    stream.close()
+    assert len(consumed) < 10
+
+
+def test_chunks_join_without_clicks(engine: Engine) -> None:
+    chunks = list(engine.synthesize_stream("你好，世界。Hello there! 再见。", "zh-baker"))
+    assert len(chunks) >= 3
+    for chunk in chunks:
+        assert abs(int(chunk.pcm[0])) < 300 and abs(int(chunk.pcm[-1])) < 300
+    joined = np.concatenate([c.pcm for c in chunks]).astype(np.int32)
+    boundaries = np.cumsum([len(c.pcm) for c in chunks])[:-1]
+    for b in boundaries:
+        assert abs(joined[b] - joined[b - 1]) < 600
+
+
+def test_mixed_text_speaks_every_run(engine: Engine) -> None:
+    analysis = engine.analyze("我喜欢用Python编程。")
+    voices = [(r.script, r.voice) for a in analysis for r in a.runs]
+    assert voices == [("zh", "zh-baker"), ("en", "en-joe"), ("zh", "zh-baker")]
+    clip = engine.synthesize("我喜欢用Python编程。")
+    only_zh = engine.synthesize("我喜欢用编程。")
+    assert clip.sample_rate == 24000 and clip.seconds > only_zh.seconds + 0.2
+
+
+def test_symbols_only_yield_no_audio(engine: Engine) -> None:
+    assert engine.synthesize("🙂🙂 ……").seconds == 0
+
+
+@pytest.mark.parametrize("kwargs", [{"speed": 0.2}, {"speed": 3.0}, {"pitch": 0.1}, {"energy": 5.0}])
+def test_parameters_out_of_range_are_refused(engine: Engine, kwargs: dict) -> None:
+    with pytest.raises(InvalidInputError, match="must be between 0.5 and 2.0"):
+        engine.synthesize_stream("你好", "zh-baker", **kwargs)
+
+
+def test_phonemes_of_the_reference_sentence(engine: Engine) -> None:
+    analysis = engine.analyze("2026年11月24日，银行行长说：我们长大了。")
+    assert analysis[0].normalized == "二零二六年十一月二十四日，"
+    pinyin = " ".join(r.phonemized.stages["pinyin"] for a in analysis for r in a.runs)
+    assert "hang2 zhang3" in pinyin and "zhang3 da4" in pinyin

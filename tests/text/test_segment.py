@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from warmtts.text.segment import Run, iter_sentences, language_runs, pieces, split_sentences
+
+
+def test_sentences_keep_punctuation_and_skip_abbreviations_and_decimals() -> None:
+    text = "Dr. Smith paid $3.50. Then he left! 你好。我很好？“真的吗？”他说。e.g. this one"
+    assert list(split_sentences(text)) == [
+        "Dr. Smith paid $3.50.",
+        "Then he left!",
+        "你好。",
+        "我很好？",
+        "“真的吗？”",
+        "他说。",
+        "e.g. this one",
+    ]
+
+
+def test_sentences_across_lines_of_a_file() -> None:
+    lines = ["Hello world. This is", " a test. 你好", "。好的\n", "end"]
+    assert list(iter_sentences(lines)) == ["Hello world.", "This is a test.", "你好。", "好的", "end"]
+
+
+def test_iter_sentences_reads_lazily() -> None:
+    consumed: list[int] = []
+
+    def lines():
+        for i in range(1000):
+            consumed.append(i)
+            yield f"第{i}句话。"
+
+    first = next(iter_sentences(lines()))
+    assert first == "第0句话。"
+    assert len(consumed) <= 2
+
+
+def test_first_clause_stands_alone_for_a_fast_first_chunk() -> None:
+    sentence = "今天天气很好，我们去公园玩，然后回家吃饭。"
+    assert [p.text for p in pieces(sentence, 120, first_clause_alone=True)] == [
+        "今天天气很好，",
+        "我们去公园玩，然后回家吃饭。",
+    ]
+    assert [p.text for p in pieces(sentence, 120)] == [sentence]
+    assert pieces(sentence, 120)[-1].end == "sentence"
+
+
+def test_long_text_without_punctuation_is_cut_to_the_limit() -> None:
+    sentence = " ".join(["word"] * 100)
+    parts = pieces(sentence, 50)
+    assert all(len(p.text) <= 50 for p in parts)
+    assert " ".join(p.text for p in parts) == sentence
+
+
+def test_latin_words_inside_chinese_become_their_own_runs() -> None:
+    assert language_runs("我喜欢Python编程，还有GPU。") == [
+        Run("zh", "我喜欢"),
+        Run("en", "Python"),
+        Run("zh", "编程，还有"),
+        Run("en", "GPU。"),
+    ]
+    assert language_runs("The word 你好 means hello.") == [
+        Run("en", "The word"),
+        Run("zh", "你好"),
+        Run("en", "means hello."),
+    ]
