@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install sample clean
+.PHONY: run test install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Serves the API, the web page and /metrics on http://127.0.0.1:8080 (WARMTTS_HOST/WARMTTS_PORT).
 run: install
-	$(BIN)/warmtts say "你好，欢迎使用 warmtts。Hello, and welcome to warmtts." -o sample.wav
-	@echo "wrote sample.wav"
+	$(BIN)/warmtts serve
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -1,4 +1,4 @@
-"""Command line: say, voices, phonemes (and serve, once the service exists)."""
+"""Command line: say, voices, phonemes, serve."""
 
 from __future__ import annotations
 
@@ -8,27 +8,31 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from warmtts.audio.encode import FORMATS, AudioFormat
-from warmtts.audio.files import write_chunks
+from warmtts.audio.formats import FORMATS, AudioFormat
 from warmtts.config import Settings
-from warmtts.engine import Engine
 from warmtts.errors import WarmttsError
 from warmtts.preload import build_engine
+
+if TYPE_CHECKING:  # `serve` must start fast: the engine's modules load during preload
+    from warmtts.engine import Engine
 
 log = logging.getLogger("warmtts.cli")
 PROGRESS_MIN_CHARS = 500
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {
-        key: value
-        for key, value in (("voices_dir", args.voices_dir), ("onnx_threads", args.threads), ("log_level", args.log_level))
-        if value is not None
+    flags = {
+        "voices_dir": args.voices_dir,
+        "onnx_threads": args.threads,
+        "log_level": args.log_level,
+        "host": getattr(args, "host", None),
+        "port": getattr(args, "port", None),
     }
-    return Settings(**overrides)
+    return Settings(**{key: value for key, value in flags.items() if value is not None})
 
 
 def _engine(args: argparse.Namespace, warm: bool = False) -> Engine:
@@ -62,6 +66,8 @@ def _format(args: argparse.Namespace) -> AudioFormat:
 
 
 def cmd_say(args: argparse.Namespace) -> int:
+    from warmtts.audio.files import write_chunks
+
     engine = _engine(args)
     text, total = _input_text(args)
     fmt = _format(args)
@@ -109,6 +115,12 @@ def cmd_phonemes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from warmtts.server.main import serve
+
+    return serve(_settings(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warmtts", description="Chinese and English TTS on the CPU.")
     parser.add_argument("--voices-dir", type=Path, help="folder of extra Piper voices (WARMTTS_VOICES_DIR)")
@@ -135,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     phonemes.add_argument("text")
     phonemes.add_argument("--voice", default="auto")
     phonemes.set_defaults(func=cmd_phonemes)
+
+    serve = sub.add_parser("serve", help="start the HTTP service (API, web page, metrics)")
+    serve.add_argument("--host", help="address to listen on (WARMTTS_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (WARMTTS_PORT, default 8080)")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+OPENAI_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse")
+
 
 def _default_threads() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
@@ -18,15 +20,29 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="WARMTTS_", extra="forbid")
 
-    voices_dir: Path | None = Field(
-        default=None, description="Directory of extra Piper voices (*.onnx + *.onnx.json)."
-    )
+    # voices and models
+    voices_dir: Path | None = Field(default=None, description="Folder of extra Piper voices (*.onnx + *.onnx.json).")
     default_zh_voice: str = "zh-baker"
     default_en_voice: str = "en-joe"
-    onnx_threads: int = Field(default_factory=_default_threads, ge=1, le=64)
-    max_segment_chars: int = Field(
-        default=120, ge=20, le=1000, description="Longest text fed to a model in one call."
+    openai_voice_map: dict[str, str] = Field(
+        default_factory=lambda: {name: "auto" for name in OPENAI_VOICES},
+        description="OpenAI voice names → our voice ids ('auto' chooses by the text's language).",
     )
+    onnx_threads: int = Field(default_factory=_default_threads, ge=1, le=64)
+    max_segment_chars: int = Field(default=120, ge=20, le=1000, description="Longest text fed to a model in one call.")
+
+    # service
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(default_factory=_default_threads, ge=1, le=64, description="Synthesis worker threads.")
+    max_queue: int = Field(default=64, ge=0, le=10_000, description="Waiting synthesis steps before 429.")
+    max_input_chars: int = Field(default=10_000, ge=1, le=1_000_000)
+    audio_store_dir: Path | None = Field(default=None, description="Where POST /tts keeps files; default: a temp dir.")
+    audio_store_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    audio_store_max_age_seconds: float = Field(default=3600.0, gt=0)
+    exit_on_preload_failure: bool = True
+    preload_delay_seconds: float = Field(default=0.0, ge=0, le=600, description="Test only: slow preload down.")
+
     log_level: str = "INFO"
 
     @field_validator("voices_dir")

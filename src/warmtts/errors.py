@@ -22,3 +22,15 @@ class UnknownVoiceError(InvalidInputError):
 
 class VoiceLoadError(WarmttsError):
     """A voice's files are missing, corrupt or unsupported."""
+
+
+class PreloadError(WarmttsError):
+    """A preload step failed; the message names the step and its cause."""
+
+
+class OverloadedError(WarmttsError):
+    """More work waiting than the configured queue allows; the client should retry later."""
+
+
+class NotReadyError(WarmttsError):
+    """A synthesis request arrived before preload finished."""

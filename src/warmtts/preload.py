@@ -1,69 +1,150 @@
-"""Loading everything a request touches, step by step, each step timed and logged.
+"""The preload manager: load and warm everything a request touches before we say ready.
 
-The CLI and the server build their one Engine here. Each step logs one machine-parsable line
-(`preload step=voice:zh-baker seconds=0.210`); the timings are kept for /ready.
+Steps run in phases — heavy imports; then text resources and every voice's ONNX sessions in
+parallel (they are independent, and session creation and jieba's dictionary build overlap
+well); then a real warm-up synthesis per voice that goes through each output encoder. Each
+step logs one machine-parsable line (`preload step=voice:zh-baker seconds=0.213`) and its
+timing is kept for /ready. The CLI runs it in the foreground, the server in a thread while
+its port is already open.
 """
 
 from __future__ import annotations
 
+import enum
+import importlib
 import logging
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from warmtts.config import Settings
-from warmtts.engine import Engine
-from warmtts.phonemes.en_espeak import phonemize
-from warmtts.phonemes.zh_pinyin import ZhG2P
-from warmtts.text.normalize import TextNormalizer
-from warmtts.voices.registry import VoiceRegistry, builtin_loaders, user_voice_loaders
+from warmtts.errors import PreloadError
+
+if TYPE_CHECKING:
+    from warmtts.engine import Engine
 
 log = logging.getLogger("warmtts.preload")
 T = TypeVar("T")
 
-WARM_UP_TEXT = {"zh": "2026年11月24日，银行行长说：我们长大了。", "en": "Hello, this is a warm-up at 3:45 pm."}
+HEAVY_MODULES = ("numpy", "onnxruntime", "soxr", "jieba", "pypinyin", "wetext", "piper", "lameenc", "soundfile", "av")
+WARM_UP_TEXT = {
+    "zh": "2026年11月24日，银行行长说：我们长大了。GPU很快。",
+    "en": "Hello, this is a warm-up at 3:45 pm. 你好。",
+}
 
 
-@dataclass
-class PreloadReport:
-    steps: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def total_seconds(self) -> float:
-        return sum(self.steps.values())
+class PreloadState(str, enum.Enum):
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
 
 
-def timed(report: PreloadReport, name: str, action: Callable[[], T]) -> T:
-    start = time.perf_counter()
-    result = action()
-    seconds = time.perf_counter() - start
-    report.steps[name] = seconds
-    log.info("preload step=%s seconds=%.3f", name, seconds)
-    return result
+class Preloader:
+    def __init__(self, settings: Settings, warm: bool = True, encoders: tuple[str, ...] | None = None) -> None:
+        self.settings = settings
+        self.warm = warm
+        self.encoders = encoders
+        self.state = PreloadState.LOADING
+        self.steps: dict[str, float] = {}
+        self.error: str | None = None
+        self.engine: Engine | None = None
+        self.total_seconds: float | None = None
+        self._lock = threading.Lock()
 
+    # --- bookkeeping --------------------------------------------------------------------
 
-def build_engine(settings: Settings, report: PreloadReport | None = None, warm: bool = True) -> Engine:
-    """Load resources and voices, then (with `warm`) run one real synthesis per voice."""
-    report = report if report is not None else PreloadReport()
-    normalizer = timed(report, "normalizer", lambda: _warmed(TextNormalizer()))
-    g2p = timed(report, "jieba+pypinyin", lambda: _warmed(ZhG2P()))
-    timed(report, "espeak", lambda: phonemize("warm up", "en-us"))
-    registry = VoiceRegistry()
-    loaders = builtin_loaders(g2p, settings.onnx_threads)
-    if settings.voices_dir is not None:
-        loaders |= user_voice_loaders(settings.voices_dir, settings.onnx_threads)
-    for voice_id, load in loaders.items():
-        registry.add(timed(report, f"voice:{voice_id}", load))
-    engine = Engine(registry, normalizer, settings)
-    if warm:
-        for voice in registry.all():
-            text = WARM_UP_TEXT.get(voice.info.language, WARM_UP_TEXT["en"])
-            timed(report, f"warmup:{voice.info.id}", lambda v=voice, t=text: engine.synthesize(t, v.info.id))
-    log.info("preload done steps=%d seconds=%.3f", len(report.steps), report.total_seconds)
-    return engine
+    def _step(self, name: str, action: Callable[[], T]) -> T:
+        start = time.perf_counter()
+        try:
+            result = action()
+        except Exception as exc:
+            seconds = time.perf_counter() - start
+            log.error("preload step=%s failed seconds=%.3f error=%r", name, seconds, exc, exc_info=True)
+            raise PreloadError(f"preload step {name} failed: {exc}") from exc
+        seconds = time.perf_counter() - start
+        with self._lock:
+            self.steps[name] = round(seconds, 4)
+        log.info("preload step=%s seconds=%.3f", name, seconds)
+        return result
+
+    def report(self) -> dict[str, Any]:
+        with self._lock:
+            steps = dict(self.steps)
+        return {"state": self.state.value, "total_seconds": self.total_seconds, "steps": steps, "error": self.error}
+
+    # --- the steps ----------------------------------------------------------------------
+
+    def run(self) -> Engine:
+        """Load everything; returns the engine or raises PreloadError (state says which)."""
+        start = time.perf_counter()
+        try:
+            engine = self._load()
+        except PreloadError as exc:
+            self.state, self.error = PreloadState.FAILED, str(exc)
+            log.error("preload state=failed error=%r", str(exc))
+            raise
+        except Exception as exc:  # a bug outside any step: still report it as a failed preload
+            self.state, self.error = PreloadState.FAILED, f"preload failed: {exc!r}"
+            log.exception("preload state=failed")
+            raise PreloadError(self.error) from exc
+        self.total_seconds = round(time.perf_counter() - start, 4)
+        self.engine = engine
+        self.state = PreloadState.READY
+        log.info("preload state=ready steps=%d seconds=%.3f", len(self.steps), self.total_seconds)
+        return engine
+
+    def _load(self) -> Engine:
+        if self.settings.preload_delay_seconds:
+            self._step("delay", lambda: time.sleep(self.settings.preload_delay_seconds))
+        self._step("imports", lambda: [importlib.import_module(m) for m in HEAVY_MODULES])
+
+        from warmtts.engine import Engine
+        from warmtts.phonemes.en_espeak import phonemize
+        from warmtts.phonemes.zh_pinyin import ZhG2P
+        from warmtts.text.normalize import TextNormalizer
+        from warmtts.voices.registry import VoiceRegistry, builtin_loaders, user_voice_loaders
+
+        g2p = ZhG2P()
+        loaders = builtin_loaders(g2p, self.settings.onnx_threads)
+        if self.settings.voices_dir is not None:
+            loaders |= {k: v for k, v in user_voice_loaders(self.settings.voices_dir, self.settings.onnx_threads).items()}
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="preload") as pool:
+            normalizer = pool.submit(self._step, "normalizer", lambda: _warmed(TextNormalizer()))
+            text = pool.submit(self._step, "jieba+pypinyin", lambda: _warmed(g2p))
+            espeak = pool.submit(self._step, "espeak", lambda: phonemize("warm up", "en-us"))
+            voices = {vid: pool.submit(self._step, f"voice:{vid}", load) for vid, load in loaders.items()}
+            registry = VoiceRegistry()
+            for future in voices.values():
+                registry.add(future.result())
+            engine = Engine(registry, normalizer.result(), self.settings)
+            text.result()
+            espeak.result()
+        if self.warm:
+            for voice in registry.all():
+                self._step(f"warmup:{voice.info.id}", lambda v=voice: self._warm_voice(engine, v.info.id, v.info.language))
+        return engine
+
+    def _warm_voice(self, engine: Engine, voice_id: str, language: str) -> None:
+        """One real request's every code path: normalise, phonemes, acoustic, vocoder, encoders."""
+        from warmtts.audio.encode import FORMATS, make_encoder
+
+        stream = engine.synthesize_stream(WARM_UP_TEXT.get(language, WARM_UP_TEXT["en"]), voice_id)
+        chunks = list(stream)
+        if not chunks or sum(len(c.pcm) for c in chunks) == 0:
+            raise PreloadError(f"warm-up of {voice_id} produced no audio")
+        for fmt in self.encoders or FORMATS:
+            encoder = make_encoder(fmt, stream.sample_rate)  # type: ignore[arg-type]
+            if not b"".join(encoder.feed(c.pcm) for c in chunks) + encoder.finish():
+                raise PreloadError(f"warm-up of {voice_id}: {fmt} encoder produced nothing")
 
 
 def _warmed(resource: T) -> T:
     resource.warm_up()  # type: ignore[attr-defined]
     return resource
+
+
+def build_engine(settings: Settings, warm: bool = True) -> Engine:
+    """Load in the foreground (the CLI's way); raises PreloadError on failure."""
+    return Preloader(settings, warm=warm).run()

@@ -1,28 +1,22 @@
 """Encoders from int16 PCM to the output formats, incremental where the format allows.
 
-pcm, wav and mp3 stream: each chunk's bytes can be sent as soon as it is synthesised (a
-streamed WAV header declares the longest length, as HTTP TTS services do). FLAC is written in
-one piece at the end, since libsndfile seeks back to finish its header.
+pcm, wav, mp3, opus and aac stream: each chunk's bytes can be sent as soon as it is
+synthesised (a streamed WAV header declares the longest length, as HTTP TTS services do).
+FLAC is written in one piece at the end, since libsndfile seeks back to finish its header.
 """
 
 from __future__ import annotations
 
 import io
 import struct
-from typing import Literal, Protocol
+from typing import Protocol
 
 import lameenc
 import numpy as np
 import soundfile
 
-AudioFormat = Literal["wav", "flac", "mp3", "pcm"]
-FORMATS: tuple[AudioFormat, ...] = ("wav", "flac", "mp3", "pcm")
-CONTENT_TYPES: dict[AudioFormat, str] = {
-    "wav": "audio/wav",
-    "flac": "audio/flac",
-    "mp3": "audio/mpeg",
-    "pcm": "audio/pcm",
-}
+from warmtts.audio.formats import FORMATS, AudioFormat
+
 _UNKNOWN_LENGTH = 0xFFFFFFFF
 
 
@@ -101,6 +95,10 @@ def make_encoder(fmt: AudioFormat, sample_rate: int) -> Encoder:
         return Mp3Encoder(sample_rate)
     if fmt == "flac":
         return FlacEncoder(sample_rate)
+    if fmt in ("opus", "aac"):
+        from warmtts.audio.av_encode import AvEncoder
+
+        return AvEncoder(fmt, sample_rate)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 

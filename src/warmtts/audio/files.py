@@ -14,7 +14,8 @@ from typing import BinaryIO
 import soundfile
 
 from warmtts.audio.chunk import Chunk
-from warmtts.audio.encode import AudioFormat, make_encoder
+from warmtts.audio.encode import make_encoder
+from warmtts.audio.formats import AudioFormat
 
 SUBTYPES = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16")}
 

@@ -1,0 +1,1 @@
+"""Stage 5: the HTTP service — one preloaded engine behind a REST API, a web page and metrics."""

@@ -1,0 +1,68 @@
+"""The app factory: one preloaded engine behind the API, the web page and the metrics.
+
+The app starts answering at once; preload runs in a thread, and until it is done /ready says
+503 and synthesis requests get the same 503 immediately.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from warmtts import __version__
+from warmtts.config import Settings
+from warmtts.errors import PreloadError
+from warmtts.preload import Preloader
+from warmtts.server import errors, routes_ops, routes_speech, routes_tts
+from warmtts.server.audio_store import AudioStore
+from warmtts.server.context import ServerContext
+from warmtts.server.metrics import Metrics
+from warmtts.server.middleware import RequestMetrics
+from warmtts.server.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+WEB_DIR = Path(__file__).parent / "web"
+
+
+def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | None = None) -> FastAPI:
+    preloader = Preloader(settings)
+    metrics = Metrics()
+
+    def preload() -> None:
+        try:
+            preloader.run()
+        except PreloadError as exc:
+            if on_preload_failure is not None:
+                on_preload_failure(str(exc))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scheduler = Scheduler(settings.workers, settings.max_queue)
+        store = AudioStore(settings.audio_store_dir, settings.audio_store_max_bytes, settings.audio_store_max_age_seconds)
+        app.state.ctx = ServerContext(settings, preloader, scheduler, store, metrics)
+        threading.Thread(target=preload, name="preload", daemon=True).start()
+        try:
+            yield
+        finally:
+            scheduler.shutdown()
+
+    app = FastAPI(title="warmtts", version=__version__, lifespan=lifespan)
+    errors.install(app)
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    app.include_router(routes_ops.router)
+    app.include_router(routes_speech.router)
+    app.include_router(routes_tts.router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+
+    return app

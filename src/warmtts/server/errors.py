@@ -1,0 +1,55 @@
+"""Our exceptions → HTTP statuses, once, with OpenAI's error body; never a stack trace out."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from warmtts.errors import InvalidInputError, NotReadyError, OverloadedError, WarmttsError
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = "1"
+
+
+def error_response(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(400, _validation_message(exc), "invalid_request_error")
+
+    @app.exception_handler(WarmttsError)
+    async def _ours(request: Request, exc: WarmttsError) -> JSONResponse:
+        if isinstance(exc, InvalidInputError):
+            return error_response(400, str(exc), "invalid_request_error")
+        if isinstance(exc, NotReadyError):
+            return error_response(503, str(exc), "service_unavailable", {"Retry-After": RETRY_AFTER_SECONDS})
+        if isinstance(exc, OverloadedError):
+            return error_response(429, str(exc), "rate_limit_exceeded", {"Retry-After": RETRY_AFTER_SECONDS})
+        log.error("request failed path=%s error=%r", request.url.path, exc)
+        return error_response(500, "internal error", "server_error")
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        return error_response(exc.status_code, str(exc.detail), "invalid_request_error", getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error path=%s", request.url.path)
+        return error_response(500, "internal error", "server_error")

@@ -1,0 +1,138 @@
+"""The HTTP API against a real server, with the real `openai` client where OpenAI's API is mimicked."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import av
+import httpx
+import pytest
+from openai import OpenAI
+
+from tests.server.conftest import Server
+
+ZH = "今天天气很好，我们一起去公园散步吧。"
+LONG_ZH = "春天来了，花园里的花都开了，小鸟在树上唱歌。" * 12
+
+
+def decoded_seconds(data: bytes, fmt: str, rate: int) -> float:
+    if fmt == "pcm":
+        return len(data) / 2 / rate
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.audio[0]
+        return sum(frame.samples for frame in container.decode(stream)) / stream.rate
+
+
+@pytest.fixture(scope="module")
+def client(server: Server) -> OpenAI:
+    return OpenAI(base_url=server.url + "/v1", api_key="not-needed", max_retries=0)
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "opus", "aac", "flac", "wav", "pcm"])
+def test_openai_client_every_format(client: OpenAI, fmt: str) -> None:
+    response = client.audio.speech.create(model="tts-1", voice="alloy", input=ZH, response_format=fmt)
+    assert response.response.headers["X-Sample-Rate"] == "24000"
+    assert 2.0 < decoded_seconds(response.content, fmt, 24000) < 6.0
+
+
+def test_openai_streaming_response(client: OpenAI) -> None:
+    pieces = []
+    with client.audio.speech.with_streaming_response.create(
+        model="tts-1", voice="echo", input="Hello there. This is a streamed answer, in several pieces.",
+        response_format="pcm",
+    ) as response:
+        assert response.headers["X-Voice"] == "en-joe"
+        for piece in response.iter_bytes():
+            pieces.append(piece)
+    assert 2.0 < len(b"".join(pieces)) / 2 / 22050 < 8.0
+
+
+def test_first_bytes_arrive_while_synthesis_is_still_running(server: Server) -> None:
+    with httpx.stream(
+        "POST", server.url + "/v1/audio/speech", json={"input": LONG_ZH, "response_format": "pcm"}, timeout=120
+    ) as response:
+        assert response.status_code == 200
+        stream = response.iter_raw()
+        first = next(stream)
+        assert len(first) > 0
+        in_flight = httpx.get(server.url + "/metrics").text
+        assert "warmtts_requests_in_flight 1.0" in in_flight
+        rest = b"".join(stream)
+    total_seconds = (len(first) + len(rest)) / 2 / 24000
+    assert len(first) / 2 / 24000 < total_seconds / 5
+
+
+def test_sse_stream_format(server: Server) -> None:
+    events = []
+    with httpx.stream(
+        "POST", server.url + "/v1/audio/speech",
+        json={"input": ZH, "response_format": "pcm", "stream_format": "sse"}, timeout=60,
+    ) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line[6:]))
+    deltas = [e for e in events if e["type"] == "speech.audio.delta"]
+    assert len(deltas) >= 2 and events[-1]["type"] == "speech.audio.done"
+    audio = b"".join(base64.b64decode(e["audio"]) for e in deltas)
+    assert events[-1]["audio_seconds"] == pytest.approx(len(audio) / 2 / 24000, abs=0.01)
+    progress = [e["progress"] for e in deltas]
+    assert progress == sorted(progress) and progress[-1] == 1.0
+
+
+def test_tts_then_fetch_the_file(server: Server) -> None:
+    answer = httpx.post(server.url + "/tts", json={"text": "Good morning.", "format": "mp3"}, timeout=60)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["sample_rate"] == 22050 and body["voice"] == "en-joe"
+    assert body["audio_url"].startswith("/audio/") and body["audio_url"].endswith(".mp3")
+    audio = httpx.get(server.url + body["audio_url"])
+    assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
+    assert decoded_seconds(audio.content, "mp3", 22050) == pytest.approx(body["duration_seconds"], abs=0.1)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/audio/..%2F..%2Fetc%2Fpasswd", "/audio/../../etc/passwd", "/audio/%2e%2e%2fconfig.py",
+     "/audio/" + "A" * 32 + ".wav", "/audio/short.wav"],
+)
+def test_audio_store_refuses_unknown_and_traversal(server: Server, path: str) -> None:
+    assert httpx.get(server.url + path).status_code == 404
+
+
+def test_models_and_voices(server: Server) -> None:
+    models = httpx.get(server.url + "/v1/models").json()
+    assert {m["id"] for m in models["data"]} >= {"warmtts", "tts-1"}
+    voices = {v["id"]: v for v in httpx.get(server.url + "/v1/voices").json()["voices"]}
+    assert voices["zh-baker"]["sample_rate"] == 24000 and voices["zh-baker"]["language"] == "zh"
+    assert voices["en-joe"]["engine"] == "piper-vits"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"input": "   "}, 400, "input is empty"),
+        ({"input": "hi", "voice": "zh-bakr"}, 400, "available: zh-baker, en-joe"),
+        ({"input": "hi", "speed": 5}, 400, "speed: Input should be less than or equal to 2"),
+        ({"input": "hi", "response_format": "ogg"}, 400, "response_format"),
+        ({"input": "hi", "model": "gpt-5"}, 400, "model 'gpt-5' not found"),
+        ({"voice": "alloy"}, 400, "input: Field required"),
+        ({"input": "x" * 10_001}, 400, "the limit is 10000"),
+    ],
+)
+def test_bad_requests_get_clear_400s(server: Server, body: dict, status: int, message: str) -> None:
+    response = httpx.post(server.url + "/v1/audio/speech", json=body, timeout=30)
+    assert response.status_code == status
+    assert message in response.json()["error"]["message"]
+
+
+def test_metrics_count_requests_and_first_audio(server: Server) -> None:
+    httpx.post(server.url + "/v1/audio/speech", json={"input": "你好。"}, timeout=30)
+    text = httpx.get(server.url + "/metrics").text
+    assert 'warmtts_requests_total{route="/v1/audio/speech",status="200"}' in text
+    assert 'warmtts_time_to_first_audio_seconds_count{route="/v1/audio/speech"}' in text
+    assert 'warmtts_audio_seconds_total{voice="zh-baker"}' in text
+    assert 'warmtts_preload_step_seconds{step="voice:zh-baker"}' in text
+    assert "warmtts_synthesis_seconds_bucket" in text
