@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 OPENAI_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse")
@@ -35,8 +35,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     workers: int = Field(default_factory=_default_threads, ge=1, le=64, description="Synthesis worker threads.")
-    max_queue: int = Field(default=64, ge=0, le=10_000, description="Waiting synthesis steps before 429.")
+    max_queue: int = Field(
+        default=64, ge=0, le=10_000, description="Requests admitted beyond the workers; past it, 429 at once."
+    )
     max_input_chars: int = Field(default=10_000, ge=1, le=1_000_000)
+    request_timeout_seconds: float = Field(default=300.0, gt=0, description="Longest synthesis of one request.")
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0, description="How long SIGTERM waits for streams.")
+    api_key: SecretStr | None = Field(default=None, description="Bearer key for synthesis and audio endpoints.")
+    auth_ops_endpoints: bool = Field(default=False, description="Also require the key on /health, /ready, /metrics.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; none by default.")
     audio_store_dir: Path | None = Field(default=None, description="Where POST /tts keeps files; default: a temp dir.")
     audio_store_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
     audio_store_max_age_seconds: float = Field(default=3600.0, gt=0)

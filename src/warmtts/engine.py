@@ -20,6 +20,7 @@ from warmtts.audio.chunk import Chunk, Clip
 from warmtts.audio.join import fade_edges, resample, silence, to_int16
 from warmtts.config import Settings
 from warmtts.errors import InvalidInputError
+from warmtts.text.clean import clean_text
 from warmtts.text.normalize import TextNormalizer
 from warmtts.text.segment import Piece, Script, dominant_script, iter_sentences, language_runs, pieces
 from warmtts.voices.base import Phonemized, SynthesisParams, Voice
@@ -109,7 +110,7 @@ class Engine:
 
     def analyze_piece(self, piece: Piece, main: Voice) -> PieceAnalysis:
         lang = "zh" if dominant_script(piece.text) == "zh" else "en"
-        normalized = self.normalizer.normalize(piece.text, lang)
+        normalized = self.normalizer.normalize(piece.text, lang) if piece.text.strip() else ""
         runs = []
         for run in language_runs(normalized):
             voice = self._voice_for_run(run.script, main)
@@ -119,7 +120,7 @@ class Engine:
     def analyze(self, text: str, voice: str = "auto") -> list[PieceAnalysis]:
         """Every stage for every piece of `text`, for `warmtts phonemes` and debugging."""
         main = self.voice_for(voice, text[:1000])
-        return [self.analyze_piece(p, main) for p in self._pieces(iter_sentences([text]))]
+        return [self.analyze_piece(p, main) for p in self._pieces(iter_sentences([clean_text(text)]))]
 
     # --- synthesis ----------------------------------------------------------------------
 
@@ -151,7 +152,7 @@ class Engine:
         parameter out of range at once; pieces with nothing to say yield no chunk.
         """
         params = check_params(speed, pitch, energy)
-        sentences = iter_sentences([text] if isinstance(text, str) else text)
+        sentences = iter_sentences(map(clean_text, [text] if isinstance(text, str) else text))
         if voice != "auto":
             main = self.voices.get(voice)
         elif isinstance(text, str):

@@ -34,3 +34,11 @@ class OverloadedError(WarmttsError):
 
 class NotReadyError(WarmttsError):
     """A synthesis request arrived before preload finished."""
+
+
+class SynthesisTimeoutError(WarmttsError):
+    """A request's synthesis ran past the configured time limit."""
+
+
+class UnauthorizedError(WarmttsError):
+    """A missing or wrong API key."""

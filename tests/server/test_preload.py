@@ -14,7 +14,7 @@ def test_not_ready_while_preloading_then_ready_with_timings(tmp_path: Path) -> N
     server = start_server(tmp_path, WARMTTS_PRELOAD_DELAY_SECONDS="3")
     try:
         health = server.wait("/health", 200)
-        assert health.json() == {"status": "ok", "preload": "loading"}
+        assert health.json() == {"status": "ok", "preload": "loading", "draining": False}
         ready = httpx.get(server.url + "/ready")
         assert ready.status_code == 503 and ready.headers["Retry-After"] == "1"
         assert ready.json()["status"] == "loading"

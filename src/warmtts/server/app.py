@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scheduler = Scheduler(settings.workers, settings.max_queue)
+        metrics.workers_busy.set_function(lambda: scheduler.busy)
         store = AudioStore(settings.audio_store_dir, settings.audio_store_max_bytes, settings.audio_store_max_age_seconds)
         app.state.ctx = ServerContext(settings, preloader, scheduler, store, metrics)
         threading.Thread(target=preload, name="preload", daemon=True).start()
@@ -56,6 +58,14 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
     app = FastAPI(title="warmtts", version=__version__, lifespan=lifespan)
     errors.install(app)
     app.add_middleware(RequestMetrics, metrics=metrics)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["X-Sample-Rate", "X-Voice"],
+        )
     app.include_router(routes_ops.router)
     app.include_router(routes_speech.router)
     app.include_router(routes_tts.router)

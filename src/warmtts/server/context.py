@@ -25,9 +25,13 @@ class ServerContext:
     scheduler: Scheduler
     store: AudioStore
     metrics: Metrics
+    draining: bool = False  # set on SIGTERM: finish streams in flight, take no new work
 
     def engine(self) -> Engine:
-        """The engine, or NotReadyError (→ 503 at once) while preload runs or after it failed."""
+        """The engine, or NotReadyError (→ 503 at once) while preloading, after a failed
+        preload, or while shutting down."""
+        if self.draining:
+            raise NotReadyError("shutting down: retry on another instance")
         engine = self.preloader.engine
         if engine is None or self.preloader.state is not PreloadState.READY:
             raise NotReadyError(f"not ready: preload is {self.preloader.state.value}; retry shortly")

@@ -9,7 +9,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from warmtts.errors import InvalidInputError, NotReadyError, OverloadedError, WarmttsError
+from warmtts.errors import (
+    InvalidInputError,
+    NotReadyError,
+    OverloadedError,
+    SynthesisTimeoutError,
+    UnauthorizedError,
+    WarmttsError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +39,10 @@ def _validation_message(exc: RequestValidationError) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(400, _validation_message(exc), "invalid_request_error")
+        message = _validation_message(exc)
+        if request.method == "POST" and not request.headers.get("content-type", "").startswith("application/json"):
+            message = f"send a JSON body with Content-Type: application/json ({message})"
+        return error_response(400, message, "invalid_request_error")
 
     @app.exception_handler(WarmttsError)
     async def _ours(request: Request, exc: WarmttsError) -> JSONResponse:
@@ -42,12 +52,19 @@ def install(app: FastAPI) -> None:
             return error_response(503, str(exc), "service_unavailable", {"Retry-After": RETRY_AFTER_SECONDS})
         if isinstance(exc, OverloadedError):
             return error_response(429, str(exc), "rate_limit_exceeded", {"Retry-After": RETRY_AFTER_SECONDS})
+        if isinstance(exc, UnauthorizedError):
+            return error_response(401, str(exc), "authentication_error", {"WWW-Authenticate": "Bearer"})
+        if isinstance(exc, SynthesisTimeoutError):
+            return error_response(503, str(exc), "timeout", {"Retry-After": RETRY_AFTER_SECONDS})
         log.error("request failed path=%s error=%r", request.url.path, exc)
         return error_response(500, "internal error", "server_error")
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        return error_response(exc.status_code, str(exc.detail), "invalid_request_error", getattr(exc, "headers", None))
+        detail = str(exc.detail)
+        if detail == "There was an error parsing the body":  # FastAPI's words for undecodable bytes
+            detail = "body is not valid UTF-8 JSON"
+        return error_response(exc.status_code, detail, "invalid_request_error", getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,20 +1,68 @@
-"""`warmtts serve`: uvicorn around the app; a failed preload ends the process non-zero."""
+"""`warmtts serve`: uvicorn around the app, with a graceful drain on SIGTERM.
+
+On SIGTERM (or Ctrl-C) /ready turns 503 at once and new synthesis requests get 503, while the
+port stays open and streams in flight run to their end, for up to `shutdown_grace_seconds`;
+then the server stops and the process exits 0. A second signal stops at once. A failed
+preload exits 1.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
+import time
+from collections.abc import Iterator
+from types import FrameType
 
 import uvicorn
 
 from warmtts.config import Settings
 from warmtts.server.app import create_app
+from warmtts.server.context import ServerContext
 
 log = logging.getLogger(__name__)
 
 
+class _DrainingServer(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, grace_seconds: float) -> None:
+        super().__init__(config)
+        self.grace_seconds = grace_seconds
+        self._draining = False
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # uvicorn re-raises a captured SIGTERM after shutting down, so the process would die
+        # by the signal (exit 143); a completed graceful shutdown is a success (exit 0).
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self._captured_signals.clear()
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        ctx: ServerContext | None = getattr(self.config.app.state, "ctx", None)  # type: ignore[attr-defined]
+        if self._draining or ctx is None:
+            super().handle_exit(sig, frame)  # second signal, or nothing to drain: stop now
+            return
+        self._draining = True
+        ctx.draining = True
+        log.info("shutdown signal=%d draining in_flight=%d grace_seconds=%.1f", sig, ctx.scheduler.admitted, self.grace_seconds)
+        threading.Thread(target=self._drain, args=(ctx,), name="drain", daemon=True).start()
+
+    def _drain(self, ctx: ServerContext) -> None:
+        deadline = time.monotonic() + self.grace_seconds
+        while ctx.scheduler.admitted > 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        log.info("shutdown drained=%s in_flight=%d", ctx.scheduler.admitted == 0, ctx.scheduler.admitted)
+        self.should_exit = True
+        if ctx.scheduler.admitted:
+            self.force_exit = True
+
+
 def serve(settings: Settings) -> int:
     exit_code = 0
-    server: uvicorn.Server | None = None
+    server: _DrainingServer | None = None
 
     def on_preload_failure(reason: str) -> None:
         nonlocal exit_code
@@ -29,8 +77,8 @@ def serve(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         log_config=None,  # our logging configuration, one line per event
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=5,  # streams were drained already; this bounds idle keep-alives
     )
-    server = uvicorn.Server(config)
+    server = _DrainingServer(config, settings.shutdown_grace_seconds)
     server.run()
     return exit_code

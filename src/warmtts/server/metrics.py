@@ -31,6 +31,9 @@ class Metrics:
         self.audio = Counter(
             "warmtts_audio_seconds", "Seconds of audio produced.", ["voice"], registry=self.registry
         )
+        self.workers_busy = Gauge(
+            "warmtts_synthesis_workers_busy", "Synthesis threads running a step now.", registry=self.registry
+        )
         self.preload = Gauge(
             "warmtts_preload_step_seconds", "Duration of each preload step.", ["step"], registry=self.registry
         )

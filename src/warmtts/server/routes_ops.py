@@ -1,35 +1,41 @@
-"""Liveness, readiness and metrics: open to orchestrators and scrapers."""
+"""Liveness, readiness and metrics: open to orchestrators and scrapers unless configured."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from warmtts.preload import PreloadState
+from warmtts.server.auth import require_key_for_ops
 from warmtts.server.context import ServerContext, context
 from warmtts.server.errors import RETRY_AFTER_SECONDS
+from warmtts.server.schemas import ERROR_RESPONSES
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(require_key_for_ops)], responses={401: ERROR_RESPONSES[401]})
 
 
 @router.get("/health")
-def health(ctx: ServerContext = Depends(context)) -> dict[str, str]:
+def health(ctx: ServerContext = Depends(context)) -> dict[str, str | bool]:
     """200 while the process can answer; the preload state says whether it can synthesise."""
-    return {"status": "ok", "preload": ctx.preloader.state.value}
+    return {"status": "ok", "preload": ctx.preloader.state.value, "draining": ctx.draining}
 
 
-@router.get("/ready")
+@router.get("/ready", responses={503: {"description": "Preloading, failed, or shutting down."}})
 def ready(ctx: ServerContext = Depends(context)) -> JSONResponse:
-    report = ctx.preloader.report()
-    if ctx.preloader.state is PreloadState.READY:
+    report: dict[str, Any] = ctx.preloader.report()
+    if ctx.draining:
+        status = "draining"
+    elif ctx.preloader.state is PreloadState.READY:
         return JSONResponse({"status": "ready", "preload": report})
-    return JSONResponse(
-        {"status": report["state"], "preload": report}, status_code=503, headers={"Retry-After": RETRY_AFTER_SECONDS}
-    )
+    else:
+        status = report["state"]
+    return JSONResponse({"status": status, "preload": report}, status_code=503, headers={"Retry-After": RETRY_AFTER_SECONDS})
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
 def metrics(ctx: ServerContext = Depends(context)) -> Response:
     for step, seconds in ctx.preloader.report()["steps"].items():
         ctx.metrics.preload.labels(step).set(seconds)

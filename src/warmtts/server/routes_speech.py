@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
 from warmtts.audio.formats import CONTENT_TYPES
 from warmtts.errors import InvalidInputError
+from warmtts.server.auth import require_key
 from warmtts.server.context import ServerContext, context
-from warmtts.server.schemas import MODELS, SpeechRequest, VoiceEntry
-from warmtts.server.synthesis import Outcome, chunks, encoded, sse_events
+from warmtts.server.schemas import ERROR_RESPONSES, MODELS, ModelList, SpeechRequest, VoiceList
+from warmtts.server.synthesis import Outcome, chunks, encoded, sse_events, start
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)], responses=ERROR_RESPONSES)
+
+_SSE_EVENT = {
+    "type": "object",
+    "description": "One event; `data` is JSON: speech.audio.delta (base64 `audio`, `progress`), "
+    "speech.audio.done (`usage`, timings) or error.",
+    "properties": {"event": {"type": "string"}, "data": {"type": "string", "contentMediaType": "application/json"}},
+    "required": ["data"],
+}
+_AUDIO_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The audio, streamed as it is synthesised; with stream_format=sse, server-sent events.",
+        "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in
+                    sorted(set(CONTENT_TYPES.values()))} | {"text/event-stream": {"itemSchema": _SSE_EVENT}},
+    }
+}
 
 
-@router.post("/audio/speech", response_class=StreamingResponse)
+@router.post("/audio/speech", response_class=StreamingResponse, responses=_AUDIO_RESPONSE)
 async def speech(body: SpeechRequest, ctx: ServerContext = Depends(context)) -> StreamingResponse:
     started = time.perf_counter()
     engine = ctx.engine()
@@ -24,9 +41,9 @@ async def speech(body: SpeechRequest, ctx: ServerContext = Depends(context)) -> 
         raise InvalidInputError(f"model {body.model!r} not found; available: {', '.join(MODELS)}")
     text = ctx.check_text(body.input)
     stream = engine.synthesize_stream(text, ctx.voice_id(body.voice), speed=body.speed)
-    ctx.scheduler.admit()
+    job = start(ctx.scheduler, stream, len(text), "/v1/audio/speech", started, ctx.settings.request_timeout_seconds)
     outcome = Outcome()
-    source = chunks(stream, len(text), ctx.scheduler, ctx.metrics, "/v1/audio/speech", started, outcome)
+    source = chunks(job, ctx.scheduler, ctx.metrics, outcome)
     headers = {"X-Sample-Rate": str(stream.sample_rate), "X-Voice": stream.voice}
     if body.stream_format == "sse":
         events = sse_events(source, body.response_format, stream.sample_rate, len(text), outcome)
@@ -35,22 +52,11 @@ async def speech(body: SpeechRequest, ctx: ServerContext = Depends(context)) -> 
     return StreamingResponse(audio, media_type=CONTENT_TYPES[body.response_format], headers=headers)
 
 
-@router.get("/models")
-def models() -> dict[str, object]:
-    return {
-        "object": "list",
-        "data": [{"id": m, "object": "model", "created": 0, "owned_by": "warmtts"} for m in MODELS],
-    }
+@router.get("/models", response_model=ModelList)
+def models() -> ModelList:
+    return ModelList.of(MODELS)
 
 
-@router.get("/voices")
-def voices(ctx: ServerContext = Depends(context)) -> dict[str, object]:
-    engine = ctx.engine()
-    entries = [
-        VoiceEntry(
-            id=v.info.id, language=v.info.language, sample_rate=v.info.sample_rate, engine=v.info.engine,
-            description=v.info.description, license=v.info.license,
-        )
-        for v in engine.voices.all()
-    ]
-    return {"voices": [e.model_dump() for e in entries], "aliases": ctx.settings.openai_voice_map}
+@router.get("/voices", response_model=VoiceList)
+def voices(ctx: ServerContext = Depends(context)) -> VoiceList:
+    return VoiceList.of(ctx.engine().voices.all(), ctx.settings.openai_voice_map)

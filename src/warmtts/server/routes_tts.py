@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse
 
 from warmtts.audio.formats import CONTENT_TYPES
+from warmtts.server.auth import require_key
 from warmtts.server.context import ServerContext, context
-from warmtts.server.schemas import TtsRequest, TtsResponse
-from warmtts.server.synthesis import Outcome, chunks
+from warmtts.server.schemas import ERROR_RESPONSES, TtsRequest, TtsResponse
+from warmtts.server.synthesis import Outcome, chunks, start
 
-router = APIRouter()
+router = APIRouter(dependencies=[Depends(require_key)], responses=ERROR_RESPONSES)
 
 
 @router.post("/tts", response_model=TtsResponse)
@@ -25,9 +26,8 @@ async def tts(body: TtsRequest, ctx: ServerContext = Depends(context)) -> TtsRes
     engine = ctx.engine()
     text = ctx.check_text(body.text)
     stream = engine.synthesize_stream(text, ctx.voice_id(body.voice), speed=body.speed)
-    ctx.scheduler.admit()
-    outcome = Outcome()
-    parts = [c.pcm async for c in chunks(stream, len(text), ctx.scheduler, ctx.metrics, "/tts", started, outcome)]
+    job = start(ctx.scheduler, stream, len(text), "/tts", started, ctx.settings.request_timeout_seconds)
+    parts = [c.pcm async for c in chunks(job, ctx.scheduler, ctx.metrics, Outcome())]
     pcm = np.concatenate(parts) if parts else np.zeros(0, np.int16)
     data = await ctx.scheduler.run(lambda: encode_clip(pcm, stream.sample_rate, body.format))
     name = ctx.store.put(data, body.format)
@@ -40,7 +40,11 @@ async def tts(body: TtsRequest, ctx: ServerContext = Depends(context)) -> TtsRes
     )
 
 
-@router.get("/audio/{name}")
+@router.get(
+    "/audio/{name}",
+    response_class=FileResponse,
+    responses={200: {"description": "The stored audio file.", "content": {m: {} for m in sorted(set(CONTENT_TYPES.values()))}}},
+)
 def audio(name: str, ctx: ServerContext = Depends(context)) -> FileResponse:
     path = ctx.store.path(name)
     if path is None:

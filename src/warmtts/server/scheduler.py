@@ -2,8 +2,10 @@
 
 Every request's synthesis advances one piece at a time: each step is a job. A request's first
 step is queued at high priority, so a newly arrived client hears its first audio after the
-work already running, not after every queued later piece of every other stream. Past
-`max_queue` waiting jobs a new request is refused at once (OverloadedError → 429).
+work already running, not after every queued later piece of every other stream.
+
+Admission is bounded too: at most `workers + max_queue` requests are in progress; past that a
+new one is refused at once (OverloadedError → 429), never queued without limit.
 """
 
 from __future__ import annotations
@@ -34,25 +36,50 @@ class _Job:
     loop: asyncio.AbstractEventLoop | None = field(compare=False, default=None)
 
 
+class Admission:
+    """One admitted request's place; `release` is idempotent, so every exit path may call it."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self._scheduler = scheduler
+        self._released = False
+
+    def release(self) -> None:
+        if not self._released:
+            self._released = True
+            self._scheduler._leave()
+
+
 class Scheduler:
     def __init__(self, workers: int, max_queue: int) -> None:
         self._queue: queue.PriorityQueue[_Job] = queue.PriorityQueue()
-        self._max_queue = max_queue
+        self._limit = workers + max_queue
         self._seq = itertools.count()
-        self._threads = [
-            threading.Thread(target=self._work, name=f"synth-{i}", daemon=True) for i in range(workers)
-        ]
+        self._lock = threading.Lock()
+        self._busy = 0
+        self._admitted = 0
+        self._threads = [threading.Thread(target=self._work, name=f"synth-{i}", daemon=True) for i in range(workers)]
         for thread in self._threads:
             thread.start()
 
     @property
-    def waiting(self) -> int:
-        return self._queue.qsize()
+    def busy(self) -> int:
+        """Workers running a synthesis step right now."""
+        return self._busy
 
-    def admit(self) -> None:
-        """Refuse a new request when the queue is full, before any work is done for it."""
-        if self._queue.qsize() >= self._max_queue:
-            raise OverloadedError(f"server busy: {self._queue.qsize()} synthesis steps waiting; retry shortly")
+    @property
+    def admitted(self) -> int:
+        return self._admitted
+
+    def admit(self) -> Admission:
+        with self._lock:
+            if self._admitted >= self._limit:
+                raise OverloadedError(f"server busy: {self._admitted} requests in progress; retry shortly")
+            self._admitted += 1
+        return Admission(self)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._admitted -= 1
 
     async def run(self, fn: Callable[[], T], priority: int = LATER) -> T:
         loop = asyncio.get_running_loop()
@@ -67,12 +94,17 @@ class Scheduler:
                 return
             if job.future.cancelled():  # the client went away while this waited
                 continue
+            with self._lock:
+                self._busy += 1
             try:
                 result = job.fn()
             except BaseException as exc:  # handed to the awaiting request, which logs it
                 job.loop.call_soon_threadsafe(_set_exception, job.future, exc)
             else:
                 job.loop.call_soon_threadsafe(_set_result, job.future, result)
+            finally:
+                with self._lock:
+                    self._busy -= 1
 
     def shutdown(self) -> None:
         for _ in self._threads:

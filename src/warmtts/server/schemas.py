@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 ResponseFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
+if TYPE_CHECKING:
+    from warmtts.voices.base import Voice
+
 MODELS = ("warmtts", "tts-1", "tts-1-hd", "gpt-4o-mini-tts")
 
 
@@ -50,6 +54,36 @@ class VoiceEntry(BaseModel):
     license: str
 
 
+class VoiceList(BaseModel):
+    voices: list[VoiceEntry]
+    aliases: dict[str, str] = Field(description="OpenAI voice names and the voice each maps to.")
+
+    @classmethod
+    def of(cls, voices: Iterable[Voice], aliases: Mapping[str, str]) -> VoiceList:
+        entries = [
+            VoiceEntry(id=v.info.id, language=v.info.language, sample_rate=v.info.sample_rate,
+                       engine=v.info.engine, description=v.info.description, license=v.info.license)
+            for v in voices
+        ]
+        return cls(voices=entries, aliases=dict(aliases))
+
+
+class ModelEntry(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "warmtts"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelEntry]
+
+    @classmethod
+    def of(cls, ids: Iterable[str]) -> ModelList:
+        return cls(data=[ModelEntry(id=i) for i in ids])
+
+
 class ErrorBody(BaseModel):
     message: str
     type: str
@@ -59,3 +93,15 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in (
+        (400, "Invalid request: the message says what to change."),
+        (401, "Missing or wrong API key."),
+        (404, "Not found."),
+        (429, "Too many requests in progress; retry after Retry-After seconds."),
+        (503, "Not ready (preloading or shutting down) or the synthesis timed out; retry after Retry-After."),
+    )
+}

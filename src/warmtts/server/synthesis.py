@@ -12,13 +12,15 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from warmtts.audio.formats import AudioFormat
+from warmtts.errors import SynthesisTimeoutError
 from warmtts.server.metrics import Metrics
-from warmtts.server.scheduler import FIRST, LATER, Scheduler
+from warmtts.server.scheduler import FIRST, LATER, Admission, Scheduler
 
 if TYPE_CHECKING:  # the engine's modules load in preload, not when the app is imported
     from warmtts.audio.chunk import Chunk
@@ -55,16 +57,33 @@ class Outcome:
     complete: bool = False
 
 
-async def chunks(
-    stream: AudioStream, total_chars: int, scheduler: Scheduler, metrics: Metrics, route: str, started: float,
-    outcome: Outcome,
-) -> AsyncIterator[Chunk]:
-    """The stream's chunks, computed on the scheduler; fills `outcome` as it goes."""
+@dataclass
+class Job:
+    """One admitted request's synthesis and where it reports."""
+
+    stream: AudioStream
+    total_chars: int
+    admission: Admission
+    route: str
+    started: float
+    timeout_seconds: float
+
+
+async def chunks(job: Job, scheduler: Scheduler, metrics: Metrics, outcome: Outcome) -> AsyncIterator[Chunk]:
+    """The stream's chunks, computed on the scheduler; fills `outcome` as it goes.
+
+    Releases the request's admission when done, cancelled (client gone) or timed out.
+    """
+    stream, route, started = job.stream, job.route, job.started
     puller = _Puller(iter(stream))
     metrics.in_flight.inc()
     try:
         priority = FIRST
         while (chunk := await scheduler.run(puller.step, priority)) is not None:
+            if time.perf_counter() - started > job.timeout_seconds:
+                raise SynthesisTimeoutError(
+                    f"synthesis exceeded the time limit of {job.timeout_seconds:g} s; send shorter text"
+                )
             if outcome.first_audio_seconds is None:
                 outcome.first_audio_seconds = time.perf_counter() - started
                 metrics.ttfa.labels(route).observe(outcome.first_audio_seconds)
@@ -75,12 +94,13 @@ async def chunks(
         outcome.complete = True
     finally:
         puller.cancel()
+        job.admission.release()
         metrics.in_flight.dec()
         outcome.synthesis_seconds = time.perf_counter() - started
         metrics.synthesis.labels(route).observe(outcome.synthesis_seconds)
         log.info(
             "synthesis route=%s voice=%s chars=%d complete=%s ttfa_seconds=%s audio_seconds=%.2f seconds=%.3f",
-            route, stream.voice, total_chars, outcome.complete,
+            route, stream.voice, job.total_chars, outcome.complete,
             f"{outcome.first_audio_seconds:.3f}" if outcome.first_audio_seconds is not None else "none",
             outcome.audio_seconds, outcome.synthesis_seconds,
         )
@@ -142,3 +162,16 @@ async def sse_events(
         "synthesis_seconds": round(outcome.synthesis_seconds, 3),
         "first_audio_seconds": None if outcome.first_audio_seconds is None else round(outcome.first_audio_seconds, 3),
     })
+
+
+def start(
+    ctx_scheduler: Scheduler, stream: AudioStream, total_chars: int, route: str, started: float, timeout: float
+) -> Job:
+    """Admit a request (or raise OverloadedError) before its response starts.
+
+    The admission is released by `chunks` when it ends; if the response never starts (the
+    client left first), the stream object's finaliser releases it instead.
+    """
+    admission = ctx_scheduler.admit()
+    weakref.finalize(stream, admission.release)
+    return Job(stream, total_chars, admission, route, started, timeout)

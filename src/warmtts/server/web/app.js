@@ -5,12 +5,21 @@
 const $ = (id) => document.getElementById(id);
 let audioContext = null;
 
+function headers(json = false) {
+  const result = json ? { "Content-Type": "application/json" } : {};
+  const key = $("apikey").value.trim();
+  if (key) result.Authorization = `Bearer ${key}`;
+  return result;
+}
+
 async function loadVoices() {
   try {
-    const response = await fetch("/v1/voices");
+    const response = await fetch("/v1/voices", { headers: headers() });
+    if (response.status === 503) { setTimeout(loadVoices, 2000); return; }  // still preloading
     if (!response.ok) return;
     const { voices } = await response.json();
-    for (const voice of voices) {
+    const known = new Set([...$("voice").options].map((o) => o.value));
+    for (const voice of voices.filter((v) => !known.has(v.id))) {
       const option = new Option(`${voice.id} (${voice.language}, ${voice.sample_rate / 1000} kHz)`, voice.id);
       $("voice").add(option);
     }
@@ -96,11 +105,17 @@ async function downloadLink(body, format, pcmChunks, sampleRate) {
     link.href = URL.createObjectURL(wavBlob(pcmChunks, sampleRate));
   } else {
     const response = await fetch("/tts", {
-      method: "POST", headers: { "Content-Type": "application/json" },
+      method: "POST", headers: headers(true),
       body: JSON.stringify({ text: body.input, voice: body.voice, speed: body.speed, format }),
     });
     if (!response.ok) throw new Error(await errorMessage(response));
     link.href = (await response.json()).audio_url;
+  }
+  if (format !== "wav" && $("apikey").value.trim()) {
+    // A plain link cannot send the key: fetch the file with it and link to the blob.
+    const file = await fetch(link.href, { headers: headers() });
+    if (!file.ok) throw new Error(await errorMessage(file));
+    link.href = URL.createObjectURL(await file.blob());
   }
   link.download = `warmtts.${format}`;
   link.textContent = `下载 / Download (${format.toUpperCase()})`;
@@ -124,7 +139,7 @@ async function synthesize(event) {
   };
   try {
     const response = await fetch("/v1/audio/speech", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      method: "POST", headers: headers(true), body: JSON.stringify(body),
     });
     if (!response.ok) throw new Error(await errorMessage(response));
     const sampleRate = parseInt(response.headers.get("X-Sample-Rate"), 10);
@@ -160,5 +175,7 @@ async function synthesize(event) {
   }
 }
 
+$("apikey").value = localStorage.getItem("warmtts-api-key") || "";
+$("apikey").addEventListener("change", () => { localStorage.setItem("warmtts-api-key", $("apikey").value.trim()); loadVoices(); });
 $("form").addEventListener("submit", synthesize);
 loadVoices();

@@ -1,0 +1,29 @@
+"""Removing what no stage should see: control and format characters, odd spaces.
+
+A NUL reaches espeak-ng as an error and a zero-width space splits words invisibly; they carry
+nothing speakable, so they become plain spaces (newlines stay: they end sentences).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_KEEP = {"\n"}
+_SPACES = re.compile(r"[^\S\n]+")
+
+
+def _replacement(ch: str) -> str:
+    if ch in _KEEP:
+        return ch
+    category = unicodedata.category(ch)
+    if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or ch.isspace():
+        return "\n" if category in ("Zl", "Zp") or ch == "\r" else " "
+    return ch
+
+
+def clean_text(text: str) -> str:
+    """`text` with control/format characters as spaces and runs of spaces collapsed."""
+    if text.isprintable() and "  " not in text:
+        return text
+    return _SPACES.sub(" ", "".join(_replacement(ch) for ch in text))
