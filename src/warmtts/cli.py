@@ -1,4 +1,4 @@
-"""Command line: say, voices, phonemes (and serve, once the service exists)."""
+"""Command line: say, voices, phonemes, pinyin (and serve, once the service exists)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from warmtts.audio.files import write_chunks
 from warmtts.config import Settings
 from warmtts.engine import Engine
 from warmtts.errors import WarmttsError
+from warmtts.phonemes import pinyin_cli
 from warmtts.preload import build_engine
 
 log = logging.getLogger("warmtts.cli")
@@ -135,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     phonemes.add_argument("text")
     phonemes.add_argument("--voice", default="auto")
     phonemes.set_defaults(func=cmd_phonemes)
+
+    pinyin_cli.add_parser(sub)
     return parser
 
 

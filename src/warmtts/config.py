@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +28,18 @@ class Settings(BaseSettings):
         default=120, ge=20, le=1000, description="Longest text fed to a model in one call."
     )
     log_level: str = "INFO"
+    lexicon_path: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("lexicon_path", "WARMTTS_LEXICON"),
+        description="UTF-8 file of word → pinyin lines (行长 hang2 zhang3) that override every other reading.",
+    )
+
+    @field_validator("lexicon_path")
+    @classmethod
+    def _lexicon_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"lexicon_path {str(value)!r} is not a file")
+        return value
 
     @field_validator("voices_dir")
     @classmethod

@@ -22,3 +22,7 @@ class UnknownVoiceError(InvalidInputError):
 
 class VoiceLoadError(WarmttsError):
     """A voice's files are missing, corrupt or unsupported."""
+
+
+class LexiconError(WarmttsError):
+    """A user lexicon file that cannot be read as word → syllables."""
