@@ -73,3 +73,11 @@ def test_voices_and_phonemes() -> None:
     assert "normalized: 二零二六年十一月二十四日，" in shown
     assert "pinyin:   yin2 hang2 hang2 zhang3 shuo1 wo3 men5 zhang3 da4 le5" in shown
     assert "phonemes: sil ^ in2 #0 h ang2" in shown
+
+
+def test_user_lexicon_overrides_every_reading(tmp_path: Path) -> None:
+    lexicon = tmp_path / "lexicon.txt"
+    lexicon.write_text("长大 chang2 da4\n", encoding="utf-8")
+    env = os.environ | {"WARMTTS_LOG_LEVEL": "WARNING", "WARMTTS_LEXICON": str(lexicon)}
+    shown = subprocess.run([*CLI, "phonemes", "我们长大了"], capture_output=True, env=env, timeout=120)
+    assert "pinyin:   wo3 men5 chang2 da4 le5" in shown.stdout.decode()

@@ -1,4 +1,4 @@
-"""Command line: say, voices, phonemes, serve."""
+"""Command line: say, voices, phonemes, pinyin, serve."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from warmtts.audio.formats import FORMATS, AudioFormat
 from warmtts.config import Settings
 from warmtts.errors import WarmttsError
+from warmtts.phonemes import pinyin_cli
 from warmtts.preload import build_engine
 
 if TYPE_CHECKING:  # `serve` must start fast: the engine's modules load during preload
@@ -147,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     phonemes.add_argument("text")
     phonemes.add_argument("--voice", default="auto")
     phonemes.set_defaults(func=cmd_phonemes)
+
+    pinyin_cli.add_parser(sub)
 
     serve = sub.add_parser("serve", help="start the HTTP service (API, web page, metrics)")
     serve.add_argument("--host", help="address to listen on (WARMTTS_HOST, default 127.0.0.1)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 OPENAI_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse")
@@ -51,6 +51,18 @@ class Settings(BaseSettings):
     preload_delay_seconds: float = Field(default=0.0, ge=0, le=600, description="Test only: slow preload down.")
 
     log_level: str = "INFO"
+    lexicon_path: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("lexicon_path", "WARMTTS_LEXICON"),
+        description="UTF-8 file of word → pinyin lines (行长 hang2 zhang3) that override every other reading.",
+    )
+
+    @field_validator("lexicon_path")
+    @classmethod
+    def _lexicon_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"lexicon_path {str(value)!r} is not a file")
+        return value
 
     @field_validator("voices_dir")
     @classmethod

@@ -42,3 +42,7 @@ class SynthesisTimeoutError(WarmttsError):
 
 class UnauthorizedError(WarmttsError):
     """A missing or wrong API key."""
+
+
+class LexiconError(WarmttsError):
+    """A user lexicon file that cannot be read as word → syllables."""

@@ -102,11 +102,12 @@ class Preloader:
 
         from warmtts.engine import Engine
         from warmtts.phonemes.en_espeak import phonemize
+        from warmtts.phonemes.zh_lexicon import load_lexicon
         from warmtts.phonemes.zh_pinyin import ZhG2P
         from warmtts.text.normalize import TextNormalizer
         from warmtts.voices.registry import VoiceRegistry, builtin_loaders, user_voice_loaders
 
-        g2p = ZhG2P()
+        g2p = ZhG2P(self._step("lexicon", lambda: load_lexicon(self.settings.lexicon_path)))
         loaders = builtin_loaders(g2p, self.settings.onnx_threads)
         if self.settings.voices_dir is not None:
             loaders |= {k: v for k, v in user_voice_loaders(self.settings.voices_dir, self.settings.onnx_threads).items()}

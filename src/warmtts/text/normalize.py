@@ -13,6 +13,8 @@ from typing import Callable, Literal
 
 from wetext import Normalizer
 
+from warmtts.text import zh_rules
+
 Lang = Literal["zh", "en"]
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,8 @@ class TextNormalizer:
         fixes = _ZH_FIXES if lang == "zh" else _EN_FIXES
         for pattern, replace in fixes:
             text = pattern.sub(replace, text)
+        if lang == "zh":
+            text = zh_rules.rewrite(text)
         normalizer = self._zh if lang == "zh" else self._en
         try:
             return normalizer.normalize(text)
