@@ -22,6 +22,7 @@ from bench import docs, machine
 from bench.measure import Plan, measure_server
 from bench.plot import plot
 from bench.report import render
+from bench.serving.process import ServerFailed
 from bench.serving.servers import Warmtts, default_piper
 from bench.targets import evaluate, ratios
 from bench.texts import CASES
@@ -98,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would drown the progress
     command = shlex.join(["python", "-m", "bench", *argv])
-    result = run(plan_from(args), args.skip_piper, command)
+    try:
+        result = run(plan_from(args), args.skip_piper, command)
+    except ServerFailed as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
     json_path, md_path, png_path = write(result, args.out)
     if args.update_docs:
         docs.update(docs.DOC, result, png_path)

@@ -13,7 +13,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import NullLocator, ScalarFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, NullLocator
 
     fig, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4.2))
     for name, server in result["servers"].items():
@@ -33,8 +33,9 @@ def plot(result: dict[str, Any], path: Path) -> None:
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=8)
     latency.set_yscale("log")
-    latency.yaxis.set_major_formatter(ScalarFormatter())
-    latency.yaxis.set_minor_formatter(ScalarFormatter())
+    latency.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    latency.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    latency.yaxis.set_minor_formatter(NullFormatter())
     latency.set_ylabel("time to first audio (s)")
     latency.set_title("TTFA p50 / p95")
     throughput.set_ylabel("audio seconds per wall second")

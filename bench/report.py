@@ -113,11 +113,19 @@ def _concurrency(servers: dict[str, Any]) -> str:
                     _num(dig(row, "ttfa", "p50")), _num(dig(row, "ttfa", "p95")), _num(dig(row, "total", "p50")),
                     _num(row["throughput"], 2),
                 ])
-    return "### Concurrency (each client sends its requests back to back; sentences)\n\n" + _table(
+    text = "### Concurrency (each client sends its requests back to back; sentences)\n\n" + _table(
         ["server", "texts", "clients", "requests", "errors", "TTFA p50", "TTFA p95", "full p50",
          "throughput (audio s / s)"],
         rows,
     )
+    failures = [
+        f"- {name} ({language}, {row['clients']} clients): {'; '.join(row['error_examples'])}"
+        for name, server in servers.items()
+        for language, levels in (server.get("concurrency") or {}).items()
+        for row in levels
+        if row["errors"]
+    ]
+    return text + ("\n\nErrors seen:\n\n" + "\n".join(failures) if failures else "")
 
 
 def _memory(servers: dict[str, Any]) -> str:
@@ -131,7 +139,24 @@ def _memory(servers: dict[str, Any]) -> str:
 
 
 def _ratios(values: dict[str, float | None]) -> str:
-    rows = [[key.replace(":", " ").replace("_", " "), _num(value, 2)] for key, value in values.items()]
+    rows = [[_ratio_label(key), _num(value, 2)] for key, value in values.items()]
     return "### warmtts / Piper (same run; below 1 is warmtts faster, except throughput)\n\n" + _table(
         ["figure", "ratio"], rows
     )
+
+
+RATIO_LABELS = {
+    "startup": "launch → ready",
+    "first_ttfa": "first-request TTFA",
+    "warm_ttfa": "warm TTFA p50",
+    "full_response": "full response p50",
+}
+
+
+def _ratio_label(key: str) -> str:
+    """`warm_ttfa:en-sentence` → `warm TTFA p50 (en-sentence)`, `throughput@4` → `throughput at 4 clients`."""
+    if key.startswith("throughput@"):
+        return f"throughput at {key.removeprefix('throughput@')} clients"
+    name, _, case = key.partition(":")
+    label = RATIO_LABELS.get(name, name)
+    return f"{label} ({case})" if case else label

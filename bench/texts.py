@@ -1,4 +1,8 @@
-"""The texts every server speaks in the benchmark: four timed cases and the concurrency mixes."""
+"""The texts every server speaks in the benchmark: four timed cases and the concurrency mixes.
+
+The English sentence and paragraph translate the Chinese ones, so both languages are timed on
+the same content and the same clause structure.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ ZH_PARAGRAPH = (
     "让每个人都能在忙碌的生活中找到片刻的宁静。下一步，他们还计划在夏天举办露天音乐会和电影放映活动，"
     "欢迎大家带着家人和朋友一起来参加。如果天气不好，活动会改到室内举行，具体时间请关注官方通知。"
 )
-EN_SENTENCE = "The train to Boston leaves from platform four at half past nine tomorrow morning."
+EN_SENTENCE = "At three this afternoon, we will meet in the café downstairs and talk about the plans for the new project."
 EN_PARAGRAPH = (
     "Spring has arrived, and the city's parks are slowly coming back to life. In the early morning, "
     "older residents practise tai chi by the lake, while runners follow the winding paths and children "
@@ -46,15 +50,17 @@ CASES: tuple[Case, ...] = (
 
 _EN_MIX = (
     EN_SENTENCE,
-    "Please turn left at the next intersection and drive for two miles.",
-    "Our meeting has been moved to half past three this afternoon.",
-    "Thank you for calling, how can I help you today?",
+    "The train to Boston leaves from platform four at half past nine tomorrow morning.",
+    "Please turn left at the next intersection, then drive straight on for three hundred metres.",
+    "Our meeting has been moved to half past three this afternoon, please be on time.",
+    "If it rains tomorrow, the game will be postponed.",
 )
 _ZH_MIX = (
     ZH_SENTENCE,
     "请在下一个路口向左转，然后直走三百米。",
     "我们的会议改到下午三点半，请大家准时参加。",
     "如果明天下雨，比赛就会推迟举行。",
+    "开往波士顿的火车明天早上九点半从四号站台出发。",
 )
 
 # Each concurrent client cycles through its language's sentences, starting at a different one.

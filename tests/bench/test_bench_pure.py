@@ -56,7 +56,7 @@ def test_wav_seconds_from_header_and_length() -> None:
 
 def _level(clients: int, p95: float, throughput: float, errors: int = 0) -> dict[str, Any]:
     return {
-        "clients": clients, "requests": 8, "errors": errors, "error_examples": [],
+        "clients": clients, "requests": 8, "errors": errors, "error_examples": ["HTTP 429"] if errors else [],
         "ttfa": {"n": 8, "p50": p95 / 2, "p95": p95, "min": 0.1, "max": p95},
         "total": {"n": 8, "p50": 1.0, "p95": 2.0, "min": 0.5, "max": 2.0},
         "audio_seconds": throughput * 10, "wall_seconds": 10.0, "throughput": throughput,
@@ -123,6 +123,8 @@ def test_targets_pass_and_miss_from_a_fixed_result() -> None:
     assert statuses["throughput at 4 clients ≥ 1.1 × Piper's"] == "PASS"  # 1.2
     assert statuses["RSS after ready ≤ 500 MB"] == "PASS"
     assert ratios(fixed_result())["throughput@4"] == pytest.approx(1.2)
+    assert "| throughput at 4 clients | 1.20 |" in render(fixed_result())
+    assert "| warm TTFA p50 (en-sentence) | 0.12 |" in render(fixed_result())
 
 
 def test_targets_that_need_piper_are_not_applicable_without_it() -> None:
@@ -136,9 +138,10 @@ def test_markdown_has_target_lines_and_every_table() -> None:
     markdown = render(fixed_result())
     assert "- **PASS** ready ≤ 1.5 × Piper's launch → first answer: 1.33× (target ≤ 1.5×)" in markdown
     assert "- **MISS** 8 clients: no errors (zh and en): 1 errors (target ≤ 0 errors)" in markdown
-    assert "| en-sentence | piper | 81 | 0.600 | 0.500 | 0.550 | 1.500 |" in markdown
+    assert "| en-sentence | piper | 106 | 0.600 | 0.500 | 0.550 | 1.500 |" in markdown
     assert "| warmtts | en | 8 | 8 | 1 | 0.150 | 0.300 | 1.000 | 19.00 |" in markdown
     assert "| `imports` | 0.500 |" in markdown
+    assert "- warmtts (en, 8 clients): HTTP 429" in markdown
     for heading in ("### Start-up", "### Time to first audio", "### Real-time factor", "### Concurrency",
                     "### Memory", "### warmtts / Piper"):
         assert heading in markdown
