@@ -1,6 +1,6 @@
 """Rewrite the results section of docs/benchmarks.md from a result JSON, keeping the prose around it.
 
-    python -m bench.docs [--result bench/results/benchmark.json]
+python -m bench.docs [--result bench/results/benchmark.json]
 """
 
 from __future__ import annotations

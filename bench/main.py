@@ -14,7 +14,7 @@ import shlex
 import sys
 import time
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--warm-requests", type=int, help=f"warm requests per text (default {Plan.warm_requests})")
     parser.add_argument("--concurrency", help="comma-separated client counts (default 1,2,4,8,16)")
     parser.add_argument(
-        "--requests-per-client", type=int, help=f"requests each concurrent client sends (default {Plan.requests_per_client})"
+        "--requests-per-client",
+        type=int,
+        help=f"requests each concurrent client sends (default {Plan.requests_per_client})",
     )
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1 launch, 3 warm requests, 1,4,8 clients × 2 requests")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 1 launch, 3 warm requests, 1,4,8 clients × 2 requests"
+    )
     parser.add_argument("--skip-piper", action="store_true", help="measure warmtts only (Piper targets show N/A)")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"results folder (default {RESULTS})")
     parser.add_argument("--update-docs", action="store_true", help="rewrite the results section of docs/benchmarks.md")
@@ -66,7 +70,7 @@ def run(plan: Plan, skip_piper: bool, command: str) -> dict[str, Any]:
     result: dict[str, Any] = {
         "meta": {
             "command": command,
-            "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
+            "started": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
             "machine": machine.describe(),
             "plan": asdict(plan),
             "texts": {case.id: case.text for case in CASES},
@@ -96,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would drown the progress
     command = shlex.join(["python", "-m", "bench", *argv])
     try:

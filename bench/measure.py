@@ -44,7 +44,9 @@ def measure_server(server: Server, plan: Plan) -> dict[str, Any]:
         with PeakRss(process) as peak:
             warm, samples = warm_requests(process.base_url, server, cases, plan.warm_requests)
             load = {
-                language: load_levels(process.base_url, server, MIXES[language], plan.concurrency, plan.requests_per_client)
+                language: load_levels(
+                    process.base_url, server, MIXES[language], plan.concurrency, plan.requests_per_client
+                )
                 for language in server.languages
             }
     return {
@@ -80,7 +82,11 @@ def fresh_launches(server: Server, cases: tuple[Case, ...], launches: int) -> tu
                 preload_total.append(preload["total_seconds"])
             log.info(
                 "fresh server=%s launch=%d case=%s ready_seconds=%.3f first_ttfa_seconds=%s",
-                server.name, launch, case.id, seconds, _fmt(sample.ttfa),
+                server.name,
+                launch,
+                case.id,
+                seconds,
+                _fmt(sample.ttfa),
             )
     startup = {
         "launches": len(ready),
@@ -103,7 +109,9 @@ def warm_requests(
         for case in cases:
             samples[case.id] = [timed_request(client, base_url, server, case) for _ in range(count)]
             log.info(
-                "warm server=%s case=%s ttfa_p50_seconds=%s", server.name, case.id,
+                "warm server=%s case=%s ttfa_p50_seconds=%s",
+                server.name,
+                case.id,
                 _fmt(median([s.ttfa for s in samples[case.id] if s.ttfa is not None])),
             )
     return {case_id: _timings(case_samples) for case_id, case_samples in samples.items()}, samples
@@ -142,7 +150,12 @@ def load_levels(
         }
         log.info(
             "load server=%s language=%s clients=%d errors=%d ttfa_p95_seconds=%s throughput=%s",
-            server.name, mix[0].language, clients, row["errors"], _fmt(row["ttfa"]["p95"]), _fmt(row["throughput"]),
+            server.name,
+            mix[0].language,
+            clients,
+            row["errors"],
+            _fmt(row["ttfa"]["p95"]),
+            _fmt(row["throughput"]),
         )
         rows.append(row)
     return rows

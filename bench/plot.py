@@ -24,7 +24,9 @@ def plot(result: dict[str, Any], path: Path) -> None:
             latency.plot(clients, [row["ttfa"]["p50"] for row in rows], "o-", color=colour, label=f"{label} p50")
             latency.plot(clients, [row["ttfa"]["p95"] for row in rows], "s--", color=colour, label=f"{label} p95")
             throughput.plot(clients, [row["throughput"] for row in rows], "o-", color=colour, label=label)
-    levels = sorted({row["clients"] for s in result["servers"].values() for rows in s["concurrency"].values() for row in rows})
+    levels = sorted(
+        {row["clients"] for s in result["servers"].values() for rows in s["concurrency"].values() for row in rows}
+    )
     for axis in (latency, throughput):
         axis.set_xscale("log", base=2)
         axis.set_xticks(levels, [str(n) for n in levels])

@@ -54,14 +54,23 @@ def _startup(servers: dict[str, Any]) -> str:
     for name, server in servers.items():
         startup = server["startup"]
         ready = startup["ready_seconds"]
-        rows.append([
-            name, str(startup["launches"]), _num(ready["p50"]), _num(ready["min"]), _num(ready["max"]),
-            _num(dig(startup, "rss_after_ready_mb", "p50"), 0),
-        ])
+        rows.append(
+            [
+                name,
+                str(startup["launches"]),
+                _num(ready["p50"]),
+                _num(ready["min"]),
+                _num(ready["max"]),
+                _num(dig(startup, "rss_after_ready_mb", "p50"), 0),
+            ]
+        )
     text = "### Start-up: launch → ready (seconds)\n\n" + _table(
         ["server", "launches", "median", "min", "max", "RSS after ready (MB)"], rows
     )
-    text += "\n\nwarmtts is ready at `GET /ready` = 200 (preload and warm-up done); Piper at its first answer (`GET /info`)."
+    text += (
+        "\n\nwarmtts is ready at `GET /ready` = 200 (preload and warm-up done);"
+        " Piper at its first answer (`GET /info`)."
+    )
     steps = dig(servers, "warmtts", "startup", "preload_steps") or {}
     if steps:
         step_rows = [[f"`{step}`", _num(seconds)] for step, seconds in steps.items()]
@@ -79,17 +88,40 @@ def _latency(servers: dict[str, Any]) -> str:
             if warm is None:
                 continue
             first = dig(server, "first_request", case.id) or {}
-            rows.append([
-                case.id, name, str(len(case.text)),
-                _num(dig(first, "ttfa", "p50")), _num(dig(warm, "ttfa", "p50")), _num(dig(warm, "ttfa", "p95")),
-                _num(dig(warm, "total", "p50")), _num(warm["audio_seconds"], 2), _num(warm["rtf"]),
-                str(warm["errors"] + (first.get("errors") or 0)),
-            ])
-    return "### Time to first audio and full response (seconds, one client)\n\n" + _table(
-        ["text", "server", "chars", "first request TTFA", "warm TTFA p50", "warm TTFA p95", "full response p50",
-         "audio", "RTF", "errors"],
-        rows,
-    ) + "\n\nFirst request: median over fresh processes (one per launch and text). Warm: after one untimed request per text."
+            rows.append(
+                [
+                    case.id,
+                    name,
+                    str(len(case.text)),
+                    _num(dig(first, "ttfa", "p50")),
+                    _num(dig(warm, "ttfa", "p50")),
+                    _num(dig(warm, "ttfa", "p95")),
+                    _num(dig(warm, "total", "p50")),
+                    _num(warm["audio_seconds"], 2),
+                    _num(warm["rtf"]),
+                    str(warm["errors"] + (first.get("errors") or 0)),
+                ]
+            )
+    return (
+        "### Time to first audio and full response (seconds, one client)\n\n"
+        + _table(
+            [
+                "text",
+                "server",
+                "chars",
+                "first request TTFA",
+                "warm TTFA p50",
+                "warm TTFA p95",
+                "full response p50",
+                "audio",
+                "RTF",
+                "errors",
+            ],
+            rows,
+        )
+        + "\n\nFirst request: median over fresh processes (one per launch and text)."
+        " Warm: after one untimed request per text."
+    )
 
 
 def _rtf(servers: dict[str, Any]) -> str:
@@ -108,14 +140,31 @@ def _concurrency(servers: dict[str, Any]) -> str:
     for name, server in servers.items():
         for language, levels in (server.get("concurrency") or {}).items():
             for row in levels:
-                rows.append([
-                    name, language, str(row["clients"]), str(row["requests"]), str(row["errors"]),
-                    _num(dig(row, "ttfa", "p50")), _num(dig(row, "ttfa", "p95")), _num(dig(row, "total", "p50")),
-                    _num(row["throughput"], 2),
-                ])
+                rows.append(
+                    [
+                        name,
+                        language,
+                        str(row["clients"]),
+                        str(row["requests"]),
+                        str(row["errors"]),
+                        _num(dig(row, "ttfa", "p50")),
+                        _num(dig(row, "ttfa", "p95")),
+                        _num(dig(row, "total", "p50")),
+                        _num(row["throughput"], 2),
+                    ]
+                )
     text = "### Concurrency (each client sends its requests back to back; sentences)\n\n" + _table(
-        ["server", "texts", "clients", "requests", "errors", "TTFA p50", "TTFA p95", "full p50",
-         "throughput (audio s / s)"],
+        [
+            "server",
+            "texts",
+            "clients",
+            "requests",
+            "errors",
+            "TTFA p50",
+            "TTFA p95",
+            "full p50",
+            "throughput (audio s / s)",
+        ],
         rows,
     )
     failures = [

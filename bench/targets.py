@@ -61,7 +61,9 @@ def ratios(result: dict[str, Any]) -> dict[str, float | None]:
         out[f"first_ttfa:{case}"] = ratio(
             dig(ours, "first_request", case, "ttfa", "p50"), dig(piper, "first_request", case, "ttfa", "p50")
         )
-        out[f"warm_ttfa:{case}"] = ratio(dig(ours, "warm", case, "ttfa", "p50"), dig(piper, "warm", case, "ttfa", "p50"))
+        out[f"warm_ttfa:{case}"] = ratio(
+            dig(ours, "warm", case, "ttfa", "p50"), dig(piper, "warm", case, "ttfa", "p50")
+        )
         out[f"full_response:{case}"] = ratio(
             dig(ours, "warm", case, "total", "p50"), dig(piper, "warm", case, "total", "p50")
         )
@@ -83,14 +85,18 @@ def evaluate(result: dict[str, Any]) -> list[Target]:
         Target("warm TTFA ≤ 0.3 × Piper's (en-sentence)", rows["warm_ttfa:en-sentence"], "<=", 0.3),
         Target(
             "zh-sentence TTFA no slower than en-sentence's",
-            ratio(warm_ttfa["zh-sentence"], warm_ttfa["en-sentence"]), "<=", 1.0,
+            ratio(warm_ttfa["zh-sentence"], warm_ttfa["en-sentence"]),
+            "<=",
+            1.0,
         ),
     ]
     for language in ("zh", "en"):
         targets.append(
             Target(
                 f"paragraph TTFA ≤ 1.2 × sentence's ({language})",
-                ratio(warm_ttfa[f"{language}-paragraph"], warm_ttfa[f"{language}-sentence"]), "<=", 1.2,
+                ratio(warm_ttfa[f"{language}-paragraph"], warm_ttfa[f"{language}-sentence"]),
+                "<=",
+                1.2,
             )
         )
     for voice in ("zh-baker", "en-joe"):
@@ -99,13 +105,20 @@ def evaluate(result: dict[str, Any]) -> list[Target]:
     targets += [
         Target(
             f"{LOAD_CLIENTS} clients: TTFA p95 ≤ 0.2 × Piper's",
-            ratio(dig(ours_load, "ttfa", "p95"), dig(piper_load, "ttfa", "p95")), "<=", 0.2,
+            ratio(dig(ours_load, "ttfa", "p95"), dig(piper_load, "ttfa", "p95")),
+            "<=",
+            0.2,
         ),
         Target(
             f"{LOAD_CLIENTS} clients: no errors (zh and en)",
-            _errors(ours, LOAD_CLIENTS), "<=", 0, unit=" errors",
+            _errors(ours, LOAD_CLIENTS),
+            "<=",
+            0,
+            unit=" errors",
         ),
-        Target(f"throughput at {COMPARE_CLIENTS} clients ≥ 1.1 × Piper's", rows[f"throughput@{COMPARE_CLIENTS}"], ">=", 1.1),
+        Target(
+            f"throughput at {COMPARE_CLIENTS} clients ≥ 1.1 × Piper's", rows[f"throughput@{COMPARE_CLIENTS}"], ">=", 1.1
+        ),
         Target("RSS after ready ≤ 500 MB", dig(ours, "memory", "rss_after_ready_mb"), "<=", RSS_LIMIT_MB, unit=" MB"),
     ]
     return targets

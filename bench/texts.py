@@ -29,7 +29,9 @@ ZH_PARAGRAPH = (
     "让每个人都能在忙碌的生活中找到片刻的宁静。下一步，他们还计划在夏天举办露天音乐会和电影放映活动，"
     "欢迎大家带着家人和朋友一起来参加。如果天气不好，活动会改到室内举行，具体时间请关注官方通知。"
 )
-EN_SENTENCE = "At three this afternoon, we will meet in the café downstairs and talk about the plans for the new project."
+EN_SENTENCE = (
+    "At three this afternoon, we will meet in the café downstairs and talk about the plans for the new project."
+)
 EN_PARAGRAPH = (
     "Spring has arrived, and the city's parks are slowly coming back to life. In the early morning, "
     "older residents practise tai chi by the lake, while runners follow the winding paths and children "

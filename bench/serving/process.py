@@ -45,7 +45,10 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         self.launched_at = time.perf_counter()
         self._popen = subprocess.Popen(
-            self.server.command(self.port), stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            self.server.command(self.port),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             env=self._env,
         )
         return self
@@ -67,7 +70,10 @@ class ServerProcess:
         with httpx.Client(timeout=5.0) as client:
             while time.perf_counter() < deadline:
                 if self._popen is not None and self._popen.poll() is not None:
-                    raise ServerFailed(f"{self.server.name} exited with {self._popen.returncode}:\n{self.log_tail()}")
+                    code = self._popen.returncode
+                    raise ServerFailed(
+                        f"{self.server.name} exited with {code} (log {self._log.name}):\n{self.log_tail()}"
+                    )
                 try:
                     response = client.get(url)
                 except httpx.TransportError:
@@ -79,7 +85,9 @@ class ServerProcess:
                     except ValueError:
                         return seconds, None
                 time.sleep(POLL_SECONDS)
-        raise ServerFailed(f"{self.server.name} not ready after {deadline_seconds:.0f} s:\n{self.log_tail()}")
+        raise ServerFailed(
+            f"{self.server.name} not ready after {deadline_seconds:.0f} s (log {self._log.name}):\n{self.log_tail()}"
+        )
 
     def rss_bytes(self) -> int:
         """Resident memory of the server and any children it started."""

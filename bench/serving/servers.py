@@ -59,7 +59,17 @@ class Piper(Server):
     ready_path: str = "/info"  # answered once the model is loaded: Flask starts only after PiperVoice.load
 
     def command(self, port: int) -> list[str]:
-        return [sys.executable, "-m", "piper.http_server", "-m", self.model_path, "--host", "127.0.0.1", "--port", str(port)]
+        return [
+            sys.executable,
+            "-m",
+            "piper.http_server",
+            "-m",
+            self.model_path,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
 
     def request(self, case: Case) -> tuple[str, dict[str, Any]]:
         return "/synthesize", {"text": case.text}

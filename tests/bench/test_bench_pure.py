@@ -56,10 +56,15 @@ def test_wav_seconds_from_header_and_length() -> None:
 
 def _level(clients: int, p95: float, throughput: float, errors: int = 0) -> dict[str, Any]:
     return {
-        "clients": clients, "requests": 8, "errors": errors, "error_examples": ["HTTP 429"] if errors else [],
+        "clients": clients,
+        "requests": 8,
+        "errors": errors,
+        "error_examples": ["HTTP 429"] if errors else [],
         "ttfa": {"n": 8, "p50": p95 / 2, "p95": p95, "min": 0.1, "max": p95},
         "total": {"n": 8, "p50": 1.0, "p95": 2.0, "min": 0.5, "max": 2.0},
-        "audio_seconds": throughput * 10, "wall_seconds": 10.0, "throughput": throughput,
+        "audio_seconds": throughput * 10,
+        "wall_seconds": 10.0,
+        "throughput": throughput,
     }
 
 
@@ -67,16 +72,27 @@ def _timing(ttfa: float, total: float, rtf: float = 0.04) -> dict[str, Any]:
     return {
         "ttfa": {"n": 5, "p50": ttfa, "p95": ttfa * 1.1, "min": ttfa, "max": ttfa * 1.2},
         "total": {"n": 5, "p50": total, "p95": total, "min": total, "max": total},
-        "audio_seconds": total / rtf, "rtf": rtf, "errors": 0, "error_examples": [],
+        "audio_seconds": total / rtf,
+        "rtf": rtf,
+        "errors": 0,
+        "error_examples": [],
     }
 
 
-def _server(ready: float, warm: dict[str, float], first: dict[str, float], load: dict[str, list[Any]],
-            rss: float, rtf: dict[str, float]) -> dict[str, Any]:
+def _server(
+    ready: float,
+    warm: dict[str, float],
+    first: dict[str, float],
+    load: dict[str, list[Any]],
+    rss: float,
+    rtf: dict[str, float],
+) -> dict[str, Any]:
     return {
         "startup": {
-            "launches": 5, "ready_seconds": {"n": 5, "p50": ready, "p95": ready, "min": ready, "max": ready},
-            "preload_total_seconds": ready - 0.2, "preload_steps": {"imports": 0.5} if "zh-sentence" in warm else {},
+            "launches": 5,
+            "ready_seconds": {"n": 5, "p50": ready, "p95": ready, "min": ready, "max": ready},
+            "preload_total_seconds": ready - 0.2,
+            "preload_steps": {"imports": 0.5} if "zh-sentence" in warm else {},
             "rss_after_ready_mb": {"n": 5, "p50": rss, "p95": rss, "min": rss, "max": rss},
         },
         "first_request": {case: _timing(value, value * 3) for case, value in first.items()},
@@ -91,21 +107,43 @@ def fixed_result(with_piper: bool = True) -> dict[str, Any]:
     warm = {"zh-sentence": 0.05, "zh-paragraph": 0.055, "en-sentence": 0.06, "en-paragraph": 0.09}
     first = {"zh-sentence": 0.055, "zh-paragraph": 0.06, "en-sentence": 0.1, "en-paragraph": 0.1}
     ours = _server(
-        2.0, warm, first,
-        {"zh": [_level(4, 0.2, 20.0), _level(8, 0.4, 22.0)], "en": [_level(4, 0.2, 18.0), _level(8, 0.3, 19.0, errors=1)]},
-        420.0, {"zh-baker": 0.03, "en-joe": 0.06},
+        2.0,
+        warm,
+        first,
+        {
+            "zh": [_level(4, 0.2, 20.0), _level(8, 0.4, 22.0)],
+            "en": [_level(4, 0.2, 18.0), _level(8, 0.3, 19.0, errors=1)],
+        },
+        420.0,
+        {"zh-baker": 0.03, "en-joe": 0.06},
     )
     servers = {"warmtts": ours}
     if with_piper:
         servers["piper"] = _server(
-            1.5, {"en-sentence": 0.5, "en-paragraph": 4.0}, {"en-sentence": 0.6, "en-paragraph": 4.2},
-            {"en": [_level(4, 1.0, 15.0), _level(8, 2.0, 15.0)]}, 150.0, {"en-joe": 0.1},
+            1.5,
+            {"en-sentence": 0.5, "en-paragraph": 4.0},
+            {"en-sentence": 0.6, "en-paragraph": 4.2},
+            {"en": [_level(4, 1.0, 15.0), _level(8, 2.0, 15.0)]},
+            150.0,
+            {"en-joe": 0.1},
         )
-    return {"meta": {"command": "python -m bench --quick", "started": "2026-11-25T15:00:00+00:00",
-                     "duration_seconds": 12.0, "machine": {"cpu": "Test CPU", "cores": 2, "memory_gib": 4.0,
-                                                           "os": "Linux", "python": "3.11", "onnxruntime": "1",
-                                                           "piper-tts": "1.8.0"}},
-            "servers": servers}
+    return {
+        "meta": {
+            "command": "python -m bench --quick",
+            "started": "2026-11-25T15:00:00+00:00",
+            "duration_seconds": 12.0,
+            "machine": {
+                "cpu": "Test CPU",
+                "cores": 2,
+                "memory_gib": 4.0,
+                "os": "Linux",
+                "python": "3.11",
+                "onnxruntime": "1",
+                "piper-tts": "1.8.0",
+            },
+        },
+        "servers": servers,
+    }
 
 
 def test_targets_pass_and_miss_from_a_fixed_result() -> None:
@@ -142,8 +180,14 @@ def test_markdown_has_target_lines_and_every_table() -> None:
     assert "| warmtts | en | 8 | 8 | 1 | 0.150 | 0.300 | 1.000 | 19.00 |" in markdown
     assert "| `imports` | 0.500 |" in markdown
     assert "- warmtts (en, 8 clients): HTTP 429" in markdown
-    for heading in ("### Start-up", "### Time to first audio", "### Real-time factor", "### Concurrency",
-                    "### Memory", "### warmtts / Piper"):
+    for heading in (
+        "### Start-up",
+        "### Time to first audio",
+        "### Real-time factor",
+        "### Concurrency",
+        "### Memory",
+        "### warmtts / Piper",
+    ):
         assert heading in markdown
 
 
