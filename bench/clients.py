@@ -17,6 +17,7 @@ from bench.texts import Case
 
 HEAD_BYTES = 256  # enough for any WAV header we expect
 TIMEOUT = httpx.Timeout(300.0, connect=10.0)
+START_TIMEOUT = 60.0  # seconds for every client thread to be ready to send
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,11 @@ def timed_request(client: httpx.Client, base_url: str, server: Server, case: Cas
         return Sample(case.id, ok=False, error=f"{type(exc).__name__}: {exc}")
     if first is None:
         return Sample(case.id, ok=False, total=total, error="empty body")
-    return Sample(case.id, ok=True, ttfa=first, total=total, audio_seconds=server.audio_seconds(head, size, headers))
+    try:
+        audio = server.audio_seconds(head, size, headers)
+    except (KeyError, ValueError) as exc:  # a missing X-Sample-Rate or a malformed WAV header
+        return Sample(case.id, ok=False, ttfa=first, total=total, error=f"unreadable audio: {exc!r}")
+    return Sample(case.id, ok=True, ttfa=first, total=total, audio_seconds=audio)
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ def run_clients(base_url: str, server: Server, mix: tuple[Case, ...], clients: i
 
     def client_loop(index: int) -> None:
         with httpx.Client(timeout=TIMEOUT) as client:
-            barrier.wait()
+            barrier.wait(START_TIMEOUT)
             for n in range(per_client):
                 case = mix[(index + n) % len(mix)]
                 results[index].append(timed_request(client, base_url, server, case))
@@ -85,7 +90,7 @@ def run_clients(base_url: str, server: Server, mix: tuple[Case, ...], clients: i
     threads = [threading.Thread(target=client_loop, args=(i,), name=f"client-{i}") for i in range(clients)]
     for thread in threads:
         thread.start()
-    barrier.wait()
+    barrier.wait(START_TIMEOUT)
     start = time.perf_counter()
     for thread in threads:
         thread.join()

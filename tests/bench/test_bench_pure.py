@@ -6,17 +6,21 @@ No server is started and nothing is timed here; the harness itself runs as `pyth
 from __future__ import annotations
 
 import io
+import json
 import wave
 from typing import Any
 
+import httpx
 import pytest
 
 from bench import docs
+from bench.clients import timed_request
 from bench.main import QUICK, build_parser, plan_from
 from bench.report import render
-from bench.serving.servers import pcm_seconds, wav_seconds
+from bench.serving.servers import Warmtts, pcm_seconds, wav_seconds
 from bench.stats import median, percentile, ratio, summary
 from bench.targets import evaluate, ratios
+from bench.texts import CASES
 from warmtts.cli import build_parser as warmtts_parser
 
 
@@ -209,3 +213,25 @@ def test_flags_build_the_plan_and_warmtts_bench_passes_them_through() -> None:
     assert plan.concurrency == (2, 8) and plan.launches == 3 and plan.warm_requests == 20
     args = warmtts_parser().parse_args(["bench", "--quick", "--skip-piper", "--out", "x"])
     assert args.bench_args == ["--quick", "--skip-piper", "--out", "x"]
+
+
+def _mock_client(status: int, body: bytes, headers: dict[str, str]) -> httpx.Client:
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/v1/audio/speech"
+        assert json.loads(request.content)["response_format"] == "pcm"
+        return httpx.Response(status, stream=httpx.ByteStream(body), headers=headers)
+
+    return httpx.Client(transport=httpx.MockTransport(answer))
+
+
+def test_timed_request_counts_audio_and_reports_failures() -> None:
+    case = CASES[0]
+    with _mock_client(200, bytes(48000), {"X-Sample-Rate": "24000"}) as client:
+        sample = timed_request(client, "http://bench.invalid", Warmtts(), case)
+    assert sample.ok and sample.audio_seconds == pytest.approx(1.0) and sample.case == "zh-sentence"
+    assert sample.ttfa is not None and sample.total is not None and sample.ttfa <= sample.total
+    with _mock_client(429, b'{"detail": "busy"}', {}) as client:
+        assert timed_request(client, "http://bench.invalid", Warmtts(), case).error == "HTTP 429"
+    with _mock_client(200, bytes(100), {}) as client:
+        failed = timed_request(client, "http://bench.invalid", Warmtts(), case)
+    assert not failed.ok and failed.error is not None and "unreadable audio" in failed.error
