@@ -1,4 +1,4 @@
-"""Command line: say, voices, phonemes, pinyin, serve."""
+"""Command line: say, voices, phonemes, pinyin, serve, bench."""
 
 from __future__ import annotations
 
@@ -122,6 +122,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(_settings(args))
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """The benchmark lives in the source checkout's bench/, beside src/; it is not installed."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "bench" / "main.py").is_file():
+        print("warmtts: bench runs from a source checkout (pip install -e '.[bench]')", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(root))
+    from bench.main import main as bench_main
+
+    return bench_main(args.bench_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warmtts", description="Chinese and English TTS on the CPU.")
     parser.add_argument("--voices-dir", type=Path, help="folder of extra Piper voices (WARMTTS_VOICES_DIR)")
@@ -155,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (WARMTTS_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (WARMTTS_PORT, default 8080)")
     serve.set_defaults(func=cmd_serve)
+
+    # every argument goes to `python -m bench` unchanged: "+" as prefix keeps argparse off its flags
+    bench = sub.add_parser("bench", help="benchmark the service against Piper's (warmtts bench --help)",
+                           prefix_chars="+", add_help=False)
+    bench.add_argument("bench_args", nargs="*")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 
