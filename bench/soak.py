@@ -6,7 +6,7 @@ One warmtts server (2 workers, room for 8 requests at once) gets valid and inval
 long, streamed and whole-file requests from more clients than it admits, some of which hang up
 mid-stream. It checks that nothing answers 5xx, that every accepted request's audio is complete
 (its length matches a direct synthesis of the same text: exactly for the deterministic zh-baker,
-within 10 % for en-joe, whose VITS duration predictor is stochastic), that refusals are 429
+within 10 % where en-joe speaks, since its VITS duration predictor is stochastic), that refusals are 429
 with Retry-After, and that RSS after the run is within 10 % of RSS after warm-up. All traffic
 goes to 127.0.0.1, every loop is bounded, and the run stops by itself.
 """
@@ -82,8 +82,9 @@ def reference_samples(client: httpx.Client, url: str) -> dict[str, int]:
 
 def matches(name: str, samples: int, reference: dict[str, int]) -> bool:
     expected = reference[name]
-    if TEXTS[name][0] == "zh-baker":
-        return samples == expected
+    voice, text = TEXTS[name]
+    if voice == "zh-baker" and text.isascii() is False and not any("a" <= c.lower() <= "z" for c in text):
+        return samples == expected  # zh-baker alone is deterministic
     return abs(samples - expected) <= EN_TOLERANCE * expected
 
 
@@ -228,7 +229,7 @@ def markdown(result: dict[str, Any], command: str) -> str:
         "",
         "Request mix (by kind): " + ", ".join(f"{k} {v}" for k, v in result["kinds"].items()) + ".",
         "Complete means the same number of samples as a direct synthesis of the same text for zh-baker "
-        "(deterministic), and within 10 % for en-joe (VITS samples its durations).",
+        "(deterministic), and within 10 % where en-joe speaks (VITS samples its durations).",
         "",
     ]
     return "\n".join(lines)

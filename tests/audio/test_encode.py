@@ -43,3 +43,9 @@ def test_whole_wav_has_its_exact_length_in_the_header() -> None:
     data = encode_clip(tone(1.0), RATE, "wav")
     assert int.from_bytes(data[40:44], "little") == RATE * 2
     assert decoded_seconds(data, "wav") == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_empty_stream_finishes_cleanly(fmt: str) -> None:
+    encoder = make_encoder(fmt, RATE)
+    assert isinstance(encoder.feed(np.zeros(0, np.int16)) + encoder.finish(), bytes)

@@ -68,7 +68,9 @@ def test_malformed_bodies_get_400(server: Server, body: bytes, content_type: str
 
 
 def test_hostile_text_is_spoken_or_refused_never_500(server: Server) -> None:
-    for text in ["😀" * 20, "\x00\x07\x1b[31m", "1" * 300, "「『《" * 10, "日本語とрусскийとالعربية", "a" * 500]:
+    nothing = httpx.post(server.url + "/v1/audio/speech", json={"input": "😀\b…"}, timeout=10)
+    assert nothing.status_code == 400 and "nothing to speak" in nothing.json()["error"]["message"]
+    for text in ["😀 ok" * 20, "\x00\x07\x1b[31m", "1" * 300, "「『《你好》』」" * 10, "日本語とрусскийとالعربية", "a" * 500]:
         response = httpx.post(server.url + "/v1/audio/speech", json={"input": text, "response_format": "pcm"}, timeout=60)
         assert response.status_code == 200, (text, response.text)
 

@@ -62,12 +62,16 @@ class Mp3Encoder:
         self._lame.set_in_sample_rate(sample_rate)
         self._lame.set_channels(1)
         self._lame.set_quality(2)
+        self._started = False  # LAME refuses to flush an encoder that never encoded
 
     def feed(self, pcm: np.ndarray) -> bytes:
+        if not len(pcm):
+            return b""
+        self._started = True
         return bytes(self._lame.encode(pcm.astype("<i2", copy=False).tobytes()))
 
     def finish(self) -> bytes:
-        return bytes(self._lame.flush())
+        return bytes(self._lame.flush()) if self._started else b""
 
 
 class FlacEncoder:

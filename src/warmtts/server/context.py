@@ -40,6 +40,8 @@ class ServerContext:
     def check_text(self, text: str) -> str:
         if not text.strip():
             raise InvalidInputError("input is empty; give some text to speak")
+        if not any(ch.isalnum() for ch in text):
+            raise InvalidInputError("input has nothing to speak: only symbols, emoji or control characters")
         limit = self.settings.max_input_chars
         if len(text) > limit:
             raise InvalidInputError(f"input is {len(text)} characters; the limit is {limit}. Split it into requests.")
