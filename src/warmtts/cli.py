@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -33,6 +34,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
     }
+    if args.command != "serve" and "WARMTTS_ONNX_THREADS" not in os.environ and flags["onnx_threads"] is None:
+        flags["onnx_threads"] = os.cpu_count() or 1  # one stream: let every call use every core
     return Settings(**{key: value for key, value in flags.items() if value is not None})
 
 

@@ -104,9 +104,9 @@ class Engine:
     # --- text stages --------------------------------------------------------------------
 
     def _pieces(self, sentences: Iterable[str]) -> Iterator[Piece]:
-        limit = self.settings.max_segment_chars
+        limit, group = self.settings.max_segment_chars, self.settings.group_chars
         for index, sentence in enumerate(sentences):
-            yield from pieces(sentence, limit, first_clause_alone=index == 0)
+            yield from pieces(sentence, limit, first_clause_alone=index == 0, group_limit=group)
 
     def analyze_piece(self, piece: Piece, main: Voice) -> PieceAnalysis:
         lang = "zh" if dominant_script(piece.text) == "zh" else "en"

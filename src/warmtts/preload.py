@@ -10,7 +10,9 @@ its port is already open.
 
 from __future__ import annotations
 
+import ctypes
 import enum
+import gc
 import importlib
 import logging
 import threading
@@ -89,6 +91,7 @@ class Preloader:
             self.state, self.error = PreloadState.FAILED, f"preload failed: {exc!r}"
             log.exception("preload state=failed")
             raise PreloadError(self.error) from exc
+        _release_free_memory()
         self.total_seconds = round(time.perf_counter() - start, 4)
         self.engine = engine
         self.state = PreloadState.READY
@@ -139,6 +142,16 @@ class Preloader:
             encoder = make_encoder(fmt, stream.sample_rate)  # type: ignore[arg-type]
             if not b"".join(encoder.feed(c.pcm) for c in chunks) + encoder.finish():
                 raise PreloadError(f"warm-up of {voice_id}: {fmt} encoder produced nothing")
+
+
+def _release_free_memory() -> None:
+    """Hand the heap that loading and warm-up left free back to the OS (glibc keeps it
+    otherwise: about 50 MB of RSS after ready)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def _warmed(resource: T) -> T:
