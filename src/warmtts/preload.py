@@ -125,9 +125,14 @@ class Preloader:
             engine = Engine(registry, normalizer.result(), self.settings)
             text.result()
             espeak.result()
-        if self.warm:
-            for voice in registry.all():
-                self._step(f"warmup:{voice.info.id}", lambda v=voice: self._warm_voice(engine, v.info.id, v.info.language))
+        if self.warm:  # in parallel: inference releases the GIL and each call uses one core
+            with ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="warmup") as pool:
+                warmups = [
+                    pool.submit(self._step, f"warmup:{v.info.id}", lambda v=v: self._warm_voice(engine, v.info.id, v.info.language))
+                    for v in registry.all()
+                ]
+                for future in warmups:
+                    future.result()
         return engine
 
     def _warm_voice(self, engine: Engine, voice_id: str, language: str) -> None:

@@ -9,6 +9,7 @@ preload exits 1.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import threading
 import time
@@ -60,7 +61,18 @@ class _DrainingServer(uvicorn.Server):
             self.force_exit = True
 
 
+def _limit_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives each thread that allocates its own heap (up to 8 per core); the synthesis,
+    preload and ONNX threads then hold ~30 MB more RSS than two shared heaps. Must run before
+    any thread starts."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def serve(settings: Settings) -> int:
+    _limit_malloc_arenas()
     exit_code = 0
     server: _DrainingServer | None = None
 
