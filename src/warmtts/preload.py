@@ -10,9 +10,7 @@ its port is already open.
 
 from __future__ import annotations
 
-import ctypes
 import enum
-import gc
 import importlib
 import logging
 import threading
@@ -23,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from warmtts.config import Settings
 from warmtts.errors import PreloadError
+from warmtts.memory import release_free_memory
 
 if TYPE_CHECKING:
     from warmtts.engine import Engine
@@ -44,8 +43,16 @@ class PreloadState(str, enum.Enum):
 
 
 class Preloader:
-    def __init__(self, settings: Settings, warm: bool = True, encoders: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        warm: bool = True,
+        encoders: tuple[str, ...] | None = None,
+        before_ready: Callable[[Engine], None] | None = None,
+    ) -> None:
+        """`before_ready` is a last step (the server warms its synthesis threads there)."""
         self.settings = settings
+        self.before_ready = before_ready
         self.warm = warm
         self.encoders = encoders
         self.state = PreloadState.LOADING
@@ -91,7 +98,7 @@ class Preloader:
             self.state, self.error = PreloadState.FAILED, f"preload failed: {exc!r}"
             log.exception("preload state=failed")
             raise PreloadError(self.error) from exc
-        _release_free_memory()
+        release_free_memory()  # what loading left free: about 50 MB of RSS after ready
         self.total_seconds = round(time.perf_counter() - start, 4)
         self.engine = engine
         self.state = PreloadState.READY
@@ -133,6 +140,9 @@ class Preloader:
                 ]
                 for future in warmups:
                     future.result()
+        if self.before_ready is not None:
+            before_ready = self.before_ready
+            self._step("warmup:workers", lambda: before_ready(engine))
         return engine
 
     def _warm_voice(self, engine: Engine, voice_id: str, language: str) -> None:
@@ -147,16 +157,6 @@ class Preloader:
             encoder = make_encoder(fmt, stream.sample_rate)  # type: ignore[arg-type]
             if not b"".join(encoder.feed(c.pcm) for c in chunks) + encoder.finish():
                 raise PreloadError(f"warm-up of {voice_id}: {fmt} encoder produced nothing")
-
-
-def _release_free_memory() -> None:
-    """Hand the heap that loading and warm-up left free back to the OS (glibc keeps it
-    otherwise: about 50 MB of RSS after ready)."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
 
 
 def _warmed(resource: T) -> T:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from warmtts import __version__
 from warmtts.config import Settings
 from warmtts.errors import PreloadError
-from warmtts.preload import Preloader
+from warmtts.preload import WARM_UP_TEXT, Preloader
 from warmtts.server import errors, routes_ops, routes_speech, routes_tts
 from warmtts.server.audio_store import AudioStore
 from warmtts.server.context import ServerContext
@@ -28,13 +29,28 @@ from warmtts.server.metrics import Metrics
 from warmtts.server.middleware import RequestMetrics
 from warmtts.server.scheduler import Scheduler
 
+if TYPE_CHECKING:
+    from warmtts.engine import Engine
+
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent / "web"
 
 
 def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | None = None) -> FastAPI:
-    preloader = Preloader(settings)
     metrics = Metrics()
+    app_ref: list[FastAPI] = []
+
+    def warm_workers(engine: Engine) -> None:
+        """Every synthesis thread runs a real synthesis once, so no request is its first."""
+        scheduler = app_ref[0].state.ctx.scheduler
+
+        def synthesize() -> None:
+            for voice in engine.voices.all():
+                engine.synthesize(WARM_UP_TEXT.get(voice.info.language, WARM_UP_TEXT["en"]), voice.info.id)
+
+        scheduler.run_on_every_worker(synthesize)
+
+    preloader = Preloader(settings, before_ready=warm_workers)
 
     def preload() -> None:
         try:
@@ -56,6 +72,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
             scheduler.shutdown()
 
     app = FastAPI(title="warmtts", version=__version__, lifespan=lifespan)
+    app_ref.append(app)
     errors.install(app)
     app.add_middleware(RequestMetrics, metrics=metrics)
     if settings.cors_origins:

@@ -11,6 +11,7 @@ new one is refused at once (OverloadedError → 429), never queued without limit
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import logging
 import queue
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from warmtts.errors import OverloadedError
+from warmtts.memory import release_free_memory
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -80,6 +82,9 @@ class Scheduler:
     def _leave(self) -> None:
         with self._lock:
             self._admitted -= 1
+            idle = self._admitted == 0
+        if idle:  # a burst is over: give its memory back (off the event loop; a few ms)
+            threading.Thread(target=release_free_memory, name="trim", daemon=True).start()
 
     async def run(self, fn: Callable[[], T], priority: int = LATER) -> T:
         loop = asyncio.get_running_loop()
@@ -90,21 +95,49 @@ class Scheduler:
     def _work(self) -> None:
         while True:
             job = self._queue.get()
-            if job.fn is None or job.future is None or job.loop is None:
+            if job.fn is None:
                 return
-            if job.future.cancelled():  # the client went away while this waited
+            if job.future is not None and job.future.cancelled():  # the client went away meanwhile
                 continue
             with self._lock:
                 self._busy += 1
             try:
                 result = job.fn()
             except BaseException as exc:  # handed to the awaiting request, which logs it
-                job.loop.call_soon_threadsafe(_set_exception, job.future, exc)
+                if job.loop is not None:
+                    job.loop.call_soon_threadsafe(_set_exception, job.future, exc)
             else:
-                job.loop.call_soon_threadsafe(_set_result, job.future, result)
+                if job.loop is not None:
+                    job.loop.call_soon_threadsafe(_set_result, job.future, result)
             finally:
                 with self._lock:
                     self._busy -= 1
+
+    def run_on_every_worker(self, fn: Callable[[], None], timeout: float = 120.0) -> None:
+        """Run `fn` once on each worker thread and wait (blocking; not from the event loop).
+
+        Inference is slower the first time a thread runs it (ONNX Runtime and numpy set up
+        per-thread buffers), so warming the engine in the preload thread alone left the
+        first real requests about 30 % slower than later ones.
+        """
+        barrier = threading.Barrier(len(self._threads))
+        results: list[concurrent.futures.Future[None]] = []
+        for _ in self._threads:
+            done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+            def job(done: concurrent.futures.Future[None] = done) -> None:
+                try:
+                    barrier.wait(timeout)  # one job per thread: none may take two
+                    fn()
+                except BaseException as exc:
+                    done.set_exception(exc)
+                else:
+                    done.set_result(None)
+
+            results.append(done)
+            self._queue.put(_Job(FIRST, next(self._seq), job))
+        for done in results:
+            done.result(timeout)
 
     def shutdown(self) -> None:
         for _ in self._threads:
