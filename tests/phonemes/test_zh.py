@@ -16,9 +16,7 @@ def mapper() -> dict:
 
 
 @pytest.fixture(scope="module")
-def frontend(mapper: dict) -> ZhFrontend:
-    g2p = ZhG2P()
-    g2p.warm_up()
+def frontend(mapper: dict, g2p: ZhG2P) -> ZhFrontend:
     return ZhFrontend(g2p, BakerPhonemizer(mapper["pinyin_dict"]))
 
 

@@ -13,13 +13,6 @@ from warmtts.phonemes.zh_pinyin import ZhG2P
 CPP = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cpp"
 
 
-@pytest.fixture(scope="module")
-def g2p() -> ZhG2P:
-    g2p = ZhG2P()
-    g2p.warm_up()
-    return g2p
-
-
 @pytest.mark.parametrize(
     ("text", "pinyin"),
     [

@@ -8,13 +8,6 @@ from warmtts.phonemes.pinyin_cli import pinyin_line
 from warmtts.phonemes.zh_pinyin import ZhG2P
 
 
-@pytest.fixture(scope="module")
-def g2p() -> ZhG2P:
-    g2p = ZhG2P()
-    g2p.warm_up()
-    return g2p
-
-
 @pytest.mark.parametrize(
     ("text", "spoken"),
     [
