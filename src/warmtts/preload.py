@@ -36,6 +36,11 @@ WARM_UP_TEXT = {
 }
 
 
+def warm_up_text(language: str) -> str:
+    """A sentence in `language` (English for any other) that runs every text stage."""
+    return WARM_UP_TEXT.get(language, WARM_UP_TEXT["en"])
+
+
 class PreloadState(str, enum.Enum):
     LOADING = "loading"
     READY = "ready"
@@ -47,14 +52,12 @@ class Preloader:
         self,
         settings: Settings,
         warm: bool = True,
-        encoders: tuple[str, ...] | None = None,
         before_ready: Callable[[Engine], None] | None = None,
     ) -> None:
         """`before_ready` is a last step (the server warms its synthesis threads there)."""
         self.settings = settings
         self.before_ready = before_ready
         self.warm = warm
-        self.encoders = encoders
         self.state = PreloadState.LOADING
         self.steps: dict[str, float] = {}
         self.error: str | None = None
@@ -120,7 +123,7 @@ class Preloader:
         g2p = ZhG2P(self._step("lexicon", lambda: load_lexicon(self.settings.lexicon_path)))
         loaders = builtin_loaders(g2p, self.settings.onnx_threads)
         if self.settings.voices_dir is not None:
-            loaders |= {k: v for k, v in user_voice_loaders(self.settings.voices_dir, self.settings.onnx_threads).items()}
+            loaders |= user_voice_loaders(self.settings.voices_dir, self.settings.onnx_threads)
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="preload") as pool:
             normalizer = pool.submit(self._step, "normalizer", lambda: _warmed(TextNormalizer()))
             text = pool.submit(self._step, "jieba+pypinyin", lambda: _warmed(g2p))
@@ -149,11 +152,11 @@ class Preloader:
         """One real request's every code path: normalise, phonemes, acoustic, vocoder, encoders."""
         from warmtts.audio.encode import FORMATS, make_encoder
 
-        stream = engine.synthesize_stream(WARM_UP_TEXT.get(language, WARM_UP_TEXT["en"]), voice_id)
+        stream = engine.synthesize_stream(warm_up_text(language), voice_id)
         chunks = list(stream)
         if not chunks or sum(len(c.pcm) for c in chunks) == 0:
             raise PreloadError(f"warm-up of {voice_id} produced no audio")
-        for fmt in self.encoders or FORMATS:
+        for fmt in FORMATS:
             encoder = make_encoder(fmt, stream.sample_rate)  # type: ignore[arg-type]
             if not b"".join(encoder.feed(c.pcm) for c in chunks) + encoder.finish():
                 raise PreloadError(f"warm-up of {voice_id}: {fmt} encoder produced nothing")

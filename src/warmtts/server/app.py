@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from warmtts import __version__
 from warmtts.config import Settings
 from warmtts.errors import PreloadError
-from warmtts.preload import WARM_UP_TEXT, Preloader
+from warmtts.preload import Preloader, warm_up_text
 from warmtts.server import errors, routes_ops, routes_speech, routes_tts
 from warmtts.server.audio_store import AudioStore
 from warmtts.server.context import ServerContext
@@ -46,7 +46,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
 
         def synthesize() -> None:
             for voice in engine.voices.all():
-                engine.synthesize(WARM_UP_TEXT.get(voice.info.language, WARM_UP_TEXT["en"]), voice.info.id)
+                engine.synthesize(warm_up_text(voice.info.language), voice.info.id)
 
         scheduler.run_on_every_worker(synthesize)
 
