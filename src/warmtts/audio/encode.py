@@ -1,8 +1,10 @@
-"""Encoders from int16 PCM to the output formats, incremental where the format allows.
+"""Encoders from int16 PCM to the output formats; every format streams.
 
-pcm, wav, mp3, opus and aac stream: each chunk's bytes can be sent as soon as it is
-synthesised (a streamed WAV header declares the longest length, as HTTP TTS services do).
-FLAC is written in one piece at the end, since libsndfile seeks back to finish its header.
+Each chunk's bytes can be sent as soon as it is encoded: pcm and wav are raw samples (a
+streamed WAV header declares the longest length, as HTTP TTS services do); mp3, aac, flac and
+opus go through FFmpeg's encoders (`av_encode.py`), which hold back at most a codec frame or two.
+`FileEncoder` writes a whole file with exact lengths in
+its headers, for audio that is stored.
 """
 
 from __future__ import annotations
@@ -11,13 +13,12 @@ import io
 import struct
 from typing import Protocol
 
-import lameenc
 import numpy as np
-import soundfile
 
 from warmtts.audio.formats import FORMATS, AudioFormat
 
 _UNKNOWN_LENGTH = 0xFFFFFFFF
+SEEKING_FORMATS: tuple[AudioFormat, ...] = ("flac", "mp3")  # whose muxers seek back to finish a file
 
 
 class Encoder(Protocol):
@@ -55,61 +56,44 @@ class WavStreamEncoder(PcmEncoder):
         return header
 
 
-class Mp3Encoder:
-    def __init__(self, sample_rate: int, bitrate_kbps: int = 64) -> None:
-        self._lame = lameenc.Encoder()
-        self._lame.set_bit_rate(bitrate_kbps)
-        self._lame.set_in_sample_rate(sample_rate)
-        self._lame.set_channels(1)
-        self._lame.set_quality(2)
-        self._started = False  # LAME refuses to flush an encoder that never encoded
-
-    def feed(self, pcm: np.ndarray) -> bytes:
-        if not len(pcm):
-            return b""
-        self._started = True
-        return bytes(self._lame.encode(pcm.astype("<i2", copy=False).tobytes()))
-
-    def finish(self) -> bytes:
-        return bytes(self._lame.flush()) if self._started else b""
-
-
-class FlacEncoder:
-    def __init__(self, sample_rate: int) -> None:
-        self._rate = sample_rate
-        self._parts: list[np.ndarray] = []
-
-    def feed(self, pcm: np.ndarray) -> bytes:
-        self._parts.append(pcm)
-        return b""
-
-    def finish(self) -> bytes:
-        buffer = io.BytesIO()
-        pcm = np.concatenate(self._parts) if self._parts else np.zeros(0, np.int16)
-        soundfile.write(buffer, pcm, self._rate, format="FLAC", subtype="PCM_16")
-        return buffer.getvalue()
-
-
 def make_encoder(fmt: AudioFormat, sample_rate: int) -> Encoder:
     if fmt == "pcm":
         return PcmEncoder()
     if fmt == "wav":
         return WavStreamEncoder(sample_rate)
-    if fmt == "mp3":
-        return Mp3Encoder(sample_rate)
-    if fmt == "flac":
-        return FlacEncoder(sample_rate)
-    if fmt in ("opus", "aac"):
-        from warmtts.audio.av_encode import AvEncoder
+    from warmtts.audio.av_encode import CODECS, MuxedEncoder, OpusEncoder
 
-        return AvEncoder(fmt, sample_rate)
+    if fmt == "opus":
+        return OpusEncoder(sample_rate)
+    if fmt in CODECS:
+        return MuxedEncoder(fmt, sample_rate)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def encode_clip(pcm: np.ndarray, sample_rate: int, fmt: AudioFormat) -> bytes:
-    """A whole clip in `fmt`; a WAV file gets its exact length in the header."""
-    if fmt == "wav":
-        data = pcm.astype("<i2", copy=False).tobytes()
-        return wav_header(sample_rate, len(data)) + data
-    encoder = make_encoder(fmt, sample_rate)
-    return encoder.feed(pcm) + encoder.finish()
+class FileEncoder:
+    """A whole file built chunk by chunk, for audio that is kept: feed() returns nothing and
+    finish() the file, with exact lengths in its headers. A WAV header gets the data's length;
+    FLAC and MP3 are muxed into a seekable buffer, so FLAC gets its total sample count and MD5
+    and MP3 a Xing/LAME frame (length, encoder delay and padding, which decoders trim)."""
+
+    def __init__(self, fmt: AudioFormat, sample_rate: int) -> None:
+        self._fmt = fmt
+        self._rate = sample_rate
+        self._file = io.BytesIO()
+        self._encoder: Encoder
+        if fmt in SEEKING_FORMATS:
+            from warmtts.audio.av_encode import MuxedEncoder
+
+            self._encoder = MuxedEncoder(fmt, sample_rate, self._file)  # writes into the file itself
+        else:
+            self._encoder = PcmEncoder() if fmt == "wav" else make_encoder(fmt, sample_rate)
+
+    def feed(self, pcm: np.ndarray) -> bytes:
+        self._file.write(self._encoder.feed(pcm))
+        return b""
+
+    def finish(self) -> bytes:
+        self._file.write(self._encoder.finish())
+        data = self._file.getvalue()
+        return wav_header(self._rate, len(data)) + data if self._fmt == "wav" else data
+

@@ -1,7 +1,8 @@
 """Writing a stream of chunks to a file or stdout without holding the whole utterance.
 
-WAV and FLAC files go through libsndfile, which fixes their headers when the file closes;
-to stdout WAV is streamed with an open-ended header and FLAC is buffered (it cannot stream).
+WAV and FLAC files go through libsndfile, which fixes their headers when the file closes.
+Everything else, and everything to stdout, is streamed by `make_encoder`: to stdout a WAV
+header declares an open length and a FLAC header 0 (unknown) total samples.
 """
 
 from __future__ import annotations
