@@ -53,7 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, help="write the per-sentence results as JSON")
     args = parser.parse_args()
-    engine = build_engine(Settings(), warm=False)
+    engine = build_engine(Settings())
     asr = Transcriber()
     report: dict[str, dict[str, object]] = {}
     for voice, (language, sentences) in SENTENCES.items():

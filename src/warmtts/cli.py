@@ -18,6 +18,7 @@ from warmtts.config import Settings
 from warmtts.errors import WarmttsError
 from warmtts.phonemes import pinyin_cli
 from warmtts.preload import build_engine
+from warmtts.voices.params import PARAM_RANGE
 
 if TYPE_CHECKING:  # `serve` must start fast: the engine's modules load during preload
     from warmtts.engine import Engine
@@ -39,8 +40,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**{key: value for key, value in flags.items() if value is not None})
 
 
-def _engine(args: argparse.Namespace, warm: bool = False) -> Engine:
-    return build_engine(_settings(args), warm=warm)
+def _engine(args: argparse.Namespace) -> Engine:
+    return build_engine(_settings(args))
 
 
 def _input_text(args: argparse.Namespace) -> tuple[str | Iterable[str], int]:
@@ -149,9 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("-f", "--file", help="read the text from a UTF-8 file")
     say.add_argument("-o", "--output", required=True, help="output file, or - for stdout")
     say.add_argument("--voice", default="auto", help="voice id, or auto to choose by language")
-    say.add_argument("--speed", type=float, default=1.0, help="0.5 to 2.0")
-    say.add_argument("--pitch", type=float, default=1.0, help="0.5 to 2.0 (zh-baker)")
-    say.add_argument("--energy", type=float, default=1.0, help="0.5 to 2.0 (zh-baker)")
+    low, high = PARAM_RANGE
+    say.add_argument("--speed", type=float, default=1.0, help=f"{low} to {high}")
+    say.add_argument("--pitch", type=float, default=1.0, help=f"{low} to {high} (zh-baker)")
+    say.add_argument("--energy", type=float, default=1.0, help=f"{low} to {high} (zh-baker)")
     say.add_argument("--format", choices=FORMATS, help="default: from the output's extension, else wav")
     say.add_argument("--progress", action="store_true", help="show a progress bar even when not a terminal")
     say.set_defaults(func=cmd_say)

@@ -46,10 +46,19 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     workers: int = Field(default_factory=_default_threads, ge=1, le=64, description="Synthesis worker threads.")
     max_queue: int = Field(
-        default=64, ge=0, le=10_000, description="Requests admitted beyond the workers; past it, 429 at once."
+        default=64, ge=0, le=10_000,
+        description="Requests admitted beyond the workers, at most, whatever the capacity; past it, 429 at once.",
+    )
+    max_load: float = Field(
+        default=0.8, gt=0, le=1.0,
+        description="Requests are admitted while the streams in progress, played in real time, need at most "
+        "this share of the workers' time (measured per voice); past it, 429 with Retry-After at once. "
+        "The rest is headroom for first audio and uneven steps.",
     )
     max_input_chars: int = Field(default=10_000, ge=1, le=1_000_000)
-    request_timeout_seconds: float = Field(default=300.0, gt=0, description="Longest synthesis of one request.")
+    request_timeout_seconds: float = Field(
+        default=300.0, gt=0, description="Most synthesis time (worker seconds, not waiting) one request may use."
+    )
     shutdown_grace_seconds: float = Field(default=30.0, ge=0, description="How long SIGTERM waits for streams.")
     api_key: SecretStr | None = Field(default=None, description="Bearer key for synthesis and audio endpoints.")
     auth_ops_endpoints: bool = Field(default=False, description="Also require the key on /health, /ready, /metrics.")

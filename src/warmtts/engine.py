@@ -19,17 +19,16 @@ import numpy as np
 from warmtts.audio.chunk import Chunk, Clip
 from warmtts.audio.join import fade_edges, resample, silence, to_int16
 from warmtts.config import Settings
-from warmtts.errors import InvalidInputError
 from warmtts.text.clean import clean_text
 from warmtts.text.normalize import TextNormalizer
 from warmtts.text.segment import Piece, Script, dominant_script, iter_sentences, language_runs, pieces
-from warmtts.voices.base import Phonemized, SynthesisParams, Voice
+from warmtts.voices.base import Phonemized, Voice
+from warmtts.voices.params import SynthesisParams
 from warmtts.voices.registry import VoiceRegistry
 
 log = logging.getLogger(__name__)
 
 PAUSE_SECONDS = {"sentence": 0.25, "clause": 0.12, "none": 0.0}
-PARAM_RANGE = (0.5, 2.0)
 
 
 @dataclass
@@ -64,14 +63,6 @@ class PieceAnalysis:
     runs: list[RunAnalysis]
 
 
-def check_params(speed: float, pitch: float, energy: float) -> SynthesisParams:
-    low, high = PARAM_RANGE
-    for name, value in (("speed", speed), ("pitch", pitch), ("energy", energy)):
-        if not low <= value <= high:
-            raise InvalidInputError(f"{name} must be between {low} and {high}, got {value}")
-    return SynthesisParams(speed, pitch, energy)
-
-
 class Engine:
     def __init__(self, voices: VoiceRegistry, normalizer: TextNormalizer, settings: Settings) -> None:
         self.voices = voices
@@ -84,22 +75,19 @@ class Engine:
         """The request's main voice; `auto` takes the default voice of the text's language."""
         if voice_id != "auto":
             return self.voices.get(voice_id)
-        if dominant_script(text) == "zh":
-            voice = self.voices.first_for_language("zh", self.settings.default_zh_voice)
-        else:
-            voice = self.voices.first_for_language("en", self.settings.default_en_voice)
-        return voice or self.voices.all()[0]
+        return self._default_voice(dominant_script(text)) or self.voices.all()[0]
 
     def _voice_for_run(self, script: Script, main: Voice) -> Voice:
         """Han runs go to a Chinese voice and other runs to a non-Chinese one, so a Latin word
         inside Chinese text is spoken in English rather than dropped (and the reverse)."""
         if (script == "zh") == (main.info.language == "zh"):
             return main
+        return self._default_voice(script) or main
+
+    def _default_voice(self, script: Script) -> Voice | None:
         if script == "zh":
-            other = self.voices.first_for_language("zh", self.settings.default_zh_voice)
-        else:
-            other = self.voices.first_for_language("en", self.settings.default_en_voice)
-        return other or main
+            return self.voices.first_for_language("zh", self.settings.default_zh_voice)
+        return self.voices.first_for_language("en", self.settings.default_en_voice)
 
     # --- text stages --------------------------------------------------------------------
 
@@ -109,7 +97,7 @@ class Engine:
             yield from pieces(sentence, limit, first_clause_alone=index == 0, group_limit=group)
 
     def analyze_piece(self, piece: Piece, main: Voice) -> PieceAnalysis:
-        lang = "zh" if dominant_script(piece.text) == "zh" else "en"
+        lang = dominant_script(piece.text)
         normalized = self.normalizer.normalize(piece.text, lang) if piece.text.strip() else ""
         runs = []
         for run in language_runs(normalized):
@@ -151,7 +139,7 @@ class Engine:
         then looks at its first sentences. Raises InvalidInputError for an unknown voice or a
         parameter out of range at once; pieces with nothing to say yield no chunk.
         """
-        params = check_params(speed, pitch, energy)
+        params = SynthesisParams(speed, pitch, energy)
         sentences = iter_sentences(map(clean_text, [text] if isinstance(text, str) else text))
         if voice != "auto":
             main = self.voices.get(voice)

@@ -29,7 +29,11 @@ class PreloadError(WarmttsError):
 
 
 class OverloadedError(WarmttsError):
-    """More work waiting than the configured queue allows; the client should retry later."""
+    """The server cannot take more work and still serve what it admitted in real time."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotReadyError(WarmttsError):
@@ -37,7 +41,11 @@ class NotReadyError(WarmttsError):
 
 
 class SynthesisTimeoutError(WarmttsError):
-    """A request's synthesis ran past the configured time limit."""
+    """A request's synthesis used more worker time than the configured limit."""
+
+
+class SynthesisFailedError(WarmttsError):
+    """Synthesis failed inside the server (already logged with its cause); the client gets a 500."""
 
 
 class UnauthorizedError(WarmttsError):

@@ -2,8 +2,8 @@
 
 Steps run in phases — heavy imports; then text resources and every voice's ONNX sessions in
 parallel (they are independent, and session creation and jieba's dictionary build overlap
-well); then a real warm-up synthesis per voice that goes through each output encoder. Each
-step logs one machine-parsable line (`preload step=voice:zh-baker seconds=0.213`) and its
+well); then, for the server, a real warm-up synthesis per voice through every output encoder
+on every synthesis thread (the server passes how: `warm_voice`). Each step logs one machine-parsable line (`preload step=voice:zh-baker seconds=0.213`) and its
 timing is kept for /ready. The CLI runs it in the foreground, the server in a thread while
 its port is already open.
 """
@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from warmtts.config import Settings
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("warmtts.preload")
 T = TypeVar("T")
 
-HEAVY_MODULES = ("numpy", "onnxruntime", "soxr", "jieba", "pypinyin", "wetext", "piper", "lameenc", "soundfile", "av")
+HEAVY_MODULES = ("numpy", "onnxruntime", "soxr", "jieba", "pypinyin", "wetext", "piper", "soundfile", "av")
 WARM_UP_TEXT = {
     "zh": "2026年11月24日，银行行长说：我们长大了。GPU很快。",
     "en": "Hello, this is a warm-up at 3:45 pm. 你好。",
@@ -41,6 +42,36 @@ def warm_up_text(language: str) -> str:
     return WARM_UP_TEXT.get(language, WARM_UP_TEXT["en"])
 
 
+@dataclass(frozen=True)
+class WarmUp:
+    """What one warm-up synthesis cost: the capacity's first estimate of a voice's speed."""
+
+    compute_seconds: float
+    audio_seconds: float
+    chars: int
+
+
+def warm_up_voice(engine: Engine, voice_id: str) -> WarmUp:
+    """One real request's every code path on this thread: normalise, phonemes, acoustic model,
+    vocoder, and every output encoder. Returns the synthesis's cost (encoders excluded)."""
+    from warmtts.audio.encode import make_encoder
+    from warmtts.audio.formats import FORMATS
+
+    text = warm_up_text(engine.voices.get(voice_id).info.language)
+    started = time.perf_counter()
+    stream = engine.synthesize_stream(text, voice_id)
+    chunks = list(stream)
+    compute = time.perf_counter() - started
+    audio = sum(c.seconds for c in chunks)
+    if not audio:
+        raise PreloadError(f"warm-up of {voice_id} produced no audio")
+    for fmt in FORMATS:
+        encoder = make_encoder(fmt, stream.sample_rate)
+        if not b"".join(encoder.feed(c.pcm) for c in chunks) + encoder.finish():
+            raise PreloadError(f"warm-up of {voice_id}: {fmt} encoder produced nothing")
+    return WarmUp(compute, audio, len(text))
+
+
 class PreloadState(str, enum.Enum):
     LOADING = "loading"
     READY = "ready"
@@ -48,16 +79,8 @@ class PreloadState(str, enum.Enum):
 
 
 class Preloader:
-    def __init__(
-        self,
-        settings: Settings,
-        warm: bool = True,
-        before_ready: Callable[[Engine], None] | None = None,
-    ) -> None:
-        """`before_ready` is a last step (the server warms its synthesis threads there)."""
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.before_ready = before_ready
-        self.warm = warm
         self.state = PreloadState.LOADING
         self.steps: dict[str, float] = {}
         self.error: str | None = None
@@ -88,11 +111,15 @@ class Preloader:
 
     # --- the steps ----------------------------------------------------------------------
 
-    def run(self) -> Engine:
-        """Load everything; returns the engine or raises PreloadError (state says which)."""
+    def run(self, warm_voice: Callable[[Engine, str], None] | None = None) -> Engine:
+        """Load everything, then warm each voice with `warm_voice` (the server's: on every
+        synthesis thread); returns the engine or raises PreloadError (state says which)."""
         start = time.perf_counter()
         try:
             engine = self._load()
+            if warm_voice is not None:
+                for voice_id in engine.voices.ids():  # one at a time: each warm-up holds every worker
+                    self._step(f"warmup:{voice_id}", lambda v=voice_id: warm_voice(engine, v))
         except PreloadError as exc:
             self.state, self.error = PreloadState.FAILED, str(exc)
             log.error("preload state=failed error=%r", str(exc))
@@ -135,31 +162,7 @@ class Preloader:
             engine = Engine(registry, normalizer.result(), self.settings)
             text.result()
             espeak.result()
-        if self.warm:  # in parallel: inference releases the GIL and each call uses one core
-            with ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="warmup") as pool:
-                warmups = [
-                    pool.submit(self._step, f"warmup:{v.info.id}", lambda v=v: self._warm_voice(engine, v.info.id, v.info.language))
-                    for v in registry.all()
-                ]
-                for future in warmups:
-                    future.result()
-        if self.before_ready is not None:
-            before_ready = self.before_ready
-            self._step("warmup:workers", lambda: before_ready(engine))
         return engine
-
-    def _warm_voice(self, engine: Engine, voice_id: str, language: str) -> None:
-        """One real request's every code path: normalise, phonemes, acoustic, vocoder, encoders."""
-        from warmtts.audio.encode import FORMATS, make_encoder
-
-        stream = engine.synthesize_stream(warm_up_text(language), voice_id)
-        chunks = list(stream)
-        if not chunks or sum(len(c.pcm) for c in chunks) == 0:
-            raise PreloadError(f"warm-up of {voice_id} produced no audio")
-        for fmt in FORMATS:
-            encoder = make_encoder(fmt, stream.sample_rate)  # type: ignore[arg-type]
-            if not b"".join(encoder.feed(c.pcm) for c in chunks) + encoder.finish():
-                raise PreloadError(f"warm-up of {voice_id}: {fmt} encoder produced nothing")
 
 
 def _warmed(resource: T) -> T:
@@ -167,6 +170,6 @@ def _warmed(resource: T) -> T:
     return resource
 
 
-def build_engine(settings: Settings, warm: bool = True) -> Engine:
-    """Load in the foreground (the CLI's way); raises PreloadError on failure."""
-    return Preloader(settings, warm=warm).run()
+def build_engine(settings: Settings) -> Engine:
+    """Load in the foreground without warm-up (the CLI's way); raises PreloadError on failure."""
+    return Preloader(settings).run()

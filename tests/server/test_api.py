@@ -30,11 +30,19 @@ def client(server: Server) -> OpenAI:
     return OpenAI(base_url=server.url + "/v1", api_key="not-needed", max_retries=0)
 
 
+@pytest.fixture(scope="module")
+def zh_pcm_seconds(server: Server) -> float:
+    body = httpx.post(server.url + "/v1/audio/speech", json={"input": ZH, "response_format": "pcm"}, timeout=60)
+    return len(body.content) / 2 / 24000
+
+
 @pytest.mark.parametrize("fmt", ["mp3", "opus", "aac", "flac", "wav", "pcm"])
-def test_openai_client_every_format(client: OpenAI, fmt: str) -> None:
+def test_openai_client_every_format(client: OpenAI, fmt: str, zh_pcm_seconds: float) -> None:
     response = client.audio.speech.create(model="tts-1", voice="alloy", input=ZH, response_format=fmt)
     assert response.response.headers["X-Sample-Rate"] == "24000"
-    assert 2.0 < decoded_seconds(response.content, fmt, 24000) < 6.0
+    # zh-baker is deterministic: every format holds the same audio (codecs pad by a frame or two)
+    assert 2.0 < zh_pcm_seconds < 6.0
+    assert decoded_seconds(response.content, fmt, 24000) == pytest.approx(zh_pcm_seconds, abs=0.08)
 
 
 def test_openai_streaming_response(client: OpenAI) -> None:
@@ -80,6 +88,26 @@ def test_sse_stream_format(server: Server) -> None:
     assert events[-1]["audio_seconds"] == pytest.approx(len(audio) / 2 / 24000, abs=0.01)
     progress = [e["progress"] for e in deltas]
     assert progress == sorted(progress) and progress[-1] == 1.0
+
+
+@pytest.mark.parametrize("fmt", ["wav", "mp3", "flac"])
+def test_sse_keeps_what_it_streamed_for_download(server: Server, fmt: str) -> None:
+    request = {"input": ZH, "response_format": "pcm", "stream_format": "sse", "download_format": fmt}
+    with httpx.stream("POST", server.url + "/v1/audio/speech", json=request, timeout=60) as response:
+        events = [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: ")]
+    streamed = b"".join(base64.b64decode(e["audio"]) for e in events if e["type"] == "speech.audio.delta")
+    done = events[-1]
+    assert done["type"] == "speech.audio.done" and done["audio_url"].endswith("." + fmt)
+    kept = httpx.get(server.url + done["audio_url"])
+    assert kept.status_code == 200
+    if fmt == "wav":  # the very samples that were streamed, behind an exact header
+        assert kept.content[44:] == streamed and int.from_bytes(kept.content[40:44], "little") == len(streamed)
+    assert decoded_seconds(kept.content, fmt, 24000) == pytest.approx(len(streamed) / 2 / 24000, abs=0.08)
+
+
+def test_download_format_needs_sse(server: Server) -> None:
+    response = httpx.post(server.url + "/v1/audio/speech", json={"input": ZH, "download_format": "mp3"})
+    assert response.status_code == 400 and "download_format needs stream_format 'sse'" in response.text
 
 
 def test_tts_then_fetch_the_file(server: Server) -> None:
@@ -128,11 +156,30 @@ def test_bad_requests_get_clear_400s(server: Server, body: dict, status: int, me
     assert message in response.json()["error"]["message"]
 
 
-def test_metrics_count_requests_and_first_audio(server: Server) -> None:
-    httpx.post(server.url + "/v1/audio/speech", json={"input": "你好。"}, timeout=30)
-    text = httpx.get(server.url + "/metrics").text
-    assert 'warmtts_requests_total{route="/v1/audio/speech",status="200"}' in text
-    assert 'warmtts_time_to_first_audio_seconds_count{route="/v1/audio/speech"}' in text
-    assert 'warmtts_audio_seconds_total{voice="zh-baker"}' in text
-    assert 'warmtts_preload_step_seconds{step="voice:zh-baker"}' in text
-    assert "warmtts_synthesis_seconds_bucket" in text
+def scrape(server: Server) -> dict[str, float]:
+    samples = {}
+    for line in httpx.get(server.url + "/metrics").text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = float(value)
+    return samples
+
+
+def test_metrics_count_this_request(server: Server) -> None:
+    keys = {
+        "ok": 'warmtts_requests_total{route="/v1/audio/speech",status="200"}',
+        "ttfa": 'warmtts_time_to_first_audio_seconds_count{route="/v1/audio/speech"}',
+        "audio": 'warmtts_audio_seconds_total{voice="zh-baker"}',
+        "complete": 'warmtts_synthesis_outcomes_total{outcome="complete",route="/v1/audio/speech"}',
+        "synthesis": 'warmtts_synthesis_seconds_count{route="/v1/audio/speech"}',
+    }
+    before = scrape(server)
+    audio = httpx.post(server.url + "/v1/audio/speech", json={"input": "你好。", "response_format": "pcm"}, timeout=30)
+    after = scrape(server)
+    assert audio.status_code == 200
+    for key in ("ok", "ttfa", "complete", "synthesis"):
+        assert after[keys[key]] - before.get(keys[key], 0.0) == 1.0, key
+    added = after[keys["audio"]] - before.get(keys["audio"], 0.0)
+    assert added == pytest.approx(len(audio.content) / 2 / 24000, abs=0.01)
+    assert after['warmtts_preload_step_seconds{step="voice:zh-baker"}'] > 0
+    assert after["warmtts_capacity_load"] == 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import time
@@ -77,48 +78,87 @@ def test_hostile_text_is_spoken_or_refused_never_500(server: Server) -> None:
 
 # --- overload, time limit, disconnect ---------------------------------------------------------
 
-@pytest.mark.parametrize("fresh_server", [{"WARMTTS_WORKERS": "1", "WARMTTS_MAX_QUEUE": "1"}], indirect=True)
-def test_overload_is_refused_at_once_with_retry_after(fresh_server: Server) -> None:
-    client = httpx.Client(timeout=60)
-    streams = [client.stream("POST", fresh_server.url + "/v1/audio/speech", json={"input": VERY_LONG_ZH, "response_format": "pcm"})
-               for _ in range(2)]
-    responses = [s.__enter__() for s in streams]
-    bodies = [r.iter_raw() for r in responses]  # keep them: a dropped iterator closes its response
-    try:
-        for response, body in zip(responses, bodies):
-            assert response.status_code == 200
-            next(body)
-        refused = httpx.post(fresh_server.url + "/v1/audio/speech", json={"input": "你好"}, timeout=10)
-        assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
-        assert "server busy" in refused.json()["error"]["message"]
-    finally:
-        for stream in streams:
-            stream.__exit__(None, None, None)
-        client.close()
-    assert poll(lambda: metric(fresh_server, "warmtts_requests_in_flight") == 0, 10)
-    assert httpx.post(fresh_server.url + "/v1/audio/speech", json={"input": "你好"}, timeout=30).status_code == 200
+def sse_events(response: httpx.Response) -> list[dict]:
+    return [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: ")]
+
+
+# One worker whose admitted streams may use 1 % of its time: any one stream fills it (the first
+# request is always admitted), so the overload rule shows in seconds.
+@pytest.mark.parametrize("fresh_server", [{"WARMTTS_WORKERS": "1", "WARMTTS_MAX_LOAD": "0.01"}], indirect=True)
+def test_overload_is_refused_at_once_with_retry_after_from_the_work_left(fresh_server: Server) -> None:
+    url = fresh_server.url + "/v1/audio/speech"
+    with httpx.stream("POST", url, json={"input": VERY_LONG_ZH, "response_format": "pcm"}, timeout=60) as admitted:
+        body = admitted.iter_raw()  # keep it: a dropped iterator closes its response
+        assert admitted.status_code == 200
+        next(body)
+        refused = httpx.post(url, json={"input": "你好"}, timeout=10)
+        assert refused.status_code == 429
+        assert "server at capacity" in refused.json()["error"]["message"]
+        # ~3,000 characters (~12 minutes of speech) still to synthesise: more than a second.
+        assert int(refused.headers["Retry-After"]) > 1
+        load = metric(fresh_server, "warmtts_capacity_load")
+        assert load > 0.01
+    assert poll(lambda: metric(fresh_server, "warmtts_capacity_load") == 0, 10)
+    assert httpx.post(url, json={"input": "你好"}, timeout=30).status_code == 200
 
 
 @pytest.mark.parametrize("fresh_server", [{"WARMTTS_REQUEST_TIMEOUT_SECONDS": "0.3"}], indirect=True)
-def test_runaway_synthesis_ends_with_a_clear_error(fresh_server: Server) -> None:
-    response = httpx.post(fresh_server.url + "/tts", json={"text": LONG_ZH}, timeout=60)
-    assert response.status_code == 503
-    assert "time limit of 0.3 s" in response.json()["error"]["message"]
+def test_a_request_past_its_time_limit_fails_where_it_is_and_says_so(fresh_server: Server) -> None:
+    url = fresh_server.url
+    whole = httpx.post(url + "/tts", json={"text": LONG_ZH}, timeout=60)
+    assert whole.status_code == 503
+    assert "time limit of 0.3 s" in whole.json()["error"]["message"]
+
+    request = {"input": LONG_ZH, "response_format": "pcm", "voice": "zh-baker"}
+    with httpx.stream("POST", url + "/v1/audio/speech", json=request | {"stream_format": "sse"}, timeout=60) as sse:
+        assert sse.status_code == 200  # the headers left before the limit was reached
+        events = sse_events(sse)
+    assert events[-1]["type"] == "error" and "time limit of 0.3 s" in events[-1]["error"]["message"]
+    assert events[-1]["error"]["type"] == "timeout"
+    assert not any(e["type"] == "speech.audio.done" for e in events)
+
+    with httpx.stream("POST", url + "/v1/audio/speech", json=request, timeout=60) as audio:
+        assert audio.status_code == 200
+        with pytest.raises(httpx.RemoteProtocolError):  # cut: the client can tell it is not whole
+            b"".join(audio.iter_raw())
+
     assert poll(lambda: metric(fresh_server, "warmtts_requests_in_flight") == 0, 5)
+    outcomes = httpx.get(url + "/metrics").text
+    assert 'warmtts_synthesis_outcomes_total{outcome="timeout",route="/v1/audio/speech"} 2.0' in outcomes
+    assert 'warmtts_synthesis_outcomes_total{outcome="timeout",route="/tts"} 1.0' in outcomes
+    log = fresh_server.log.read_text()
+    assert log.count("outcome=timeout") == 3 and "route=/v1/audio/speech voice=zh-baker" in log
+    assert "Traceback" not in log and "without completing response" not in log
 
 
 def test_disconnect_cancels_the_synthesis(server: Server) -> None:
     with socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1]))) as sock:
-        body = ('{"input": "%s", "response_format": "pcm"}' % (LONG_ZH * 3)).encode()
-        sock.sendall(b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        sock.sendall(speech_request(LONG_ZH * 3))
         assert b"200 OK" in sock.recv(4096)
         assert poll(lambda: metric(server, "warmtts_requests_in_flight") == 1, 10)
     # The whole text would take a minute; once the client is gone, work stops within a piece
     # or two (well under a second on an idle machine; the deadline leaves room for a busy one).
     assert poll(lambda: metric(server, "warmtts_requests_in_flight") == 0, 3.0)
     assert poll(lambda: metric(server, "warmtts_synthesis_workers_busy") == 0, 3.0)
-    assert "complete=False" in server.log.read_text()
+    assert poll(lambda: metric(server, "warmtts_capacity_load") == 0, 3.0)
+    assert "outcome=client_gone" in server.log.read_text()
+
+
+def test_disconnect_before_the_response_starts(server: Server) -> None:
+    gone_before = server.log.read_text().count("outcome=client_gone")
+    with socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1]))) as sock:
+        sock.sendall(speech_request(LONG_ZH * 3))
+        sock.shutdown(socket.SHUT_RDWR)  # gone before reading a byte of the answer
+    assert poll(lambda: server.log.read_text().count("outcome=client_gone") == gone_before + 1, 10)
+    assert poll(lambda: metric(server, "warmtts_requests_in_flight") == 0, 3.0)
+    assert poll(lambda: metric(server, "warmtts_capacity_load") == 0, 3.0)
+    assert httpx.post(server.url + "/v1/audio/speech", json={"input": "你好"}, timeout=30).status_code == 200
+
+
+def speech_request(text: str) -> bytes:
+    body = ('{"input": "%s", "response_format": "pcm"}' % text).encode()
+    return (b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
 # --- shutdown -------------------------------------------------------------------------------

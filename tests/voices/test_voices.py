@@ -9,7 +9,7 @@ import pytest
 
 from warmtts.engine import Engine
 from warmtts.errors import UnknownVoiceError, VoiceLoadError
-from warmtts.voices.base import SynthesisParams
+from warmtts.voices.params import SynthesisParams
 from warmtts.voices.registry import user_voice_loaders
 
 

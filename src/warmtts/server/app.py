@@ -11,26 +11,23 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from warmtts import __version__
 from warmtts.config import Settings
 from warmtts.errors import PreloadError
-from warmtts.preload import Preloader, warm_up_text
+from warmtts.preload import Preloader
 from warmtts.server import errors, routes_ops, routes_speech, routes_tts
 from warmtts.server.audio_store import AudioStore
 from warmtts.server.context import ServerContext
 from warmtts.server.metrics import Metrics
 from warmtts.server.middleware import RequestMetrics
-from warmtts.server.scheduler import Scheduler
-
-if TYPE_CHECKING:
-    from warmtts.engine import Engine
+from warmtts.server.service import SynthesisService
+from warmtts.voices.params import PARAM_RANGE
 
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent / "web"
@@ -38,41 +35,28 @@ WEB_DIR = Path(__file__).parent / "web"
 
 def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | None = None) -> FastAPI:
     metrics = Metrics()
-    app_ref: list[FastAPI] = []
-
-    def warm_workers(engine: Engine) -> None:
-        """Every synthesis thread runs a real synthesis once, so no request is its first."""
-        scheduler = app_ref[0].state.ctx.scheduler
-
-        def synthesize() -> None:
-            for voice in engine.voices.all():
-                engine.synthesize(warm_up_text(voice.info.language), voice.info.id)
-
-        scheduler.run_on_every_worker(synthesize)
-
-    preloader = Preloader(settings, before_ready=warm_workers)
+    store = AudioStore(settings.audio_store_dir, settings.audio_store_max_bytes, settings.audio_store_max_age_seconds)
+    preloader = Preloader(settings)
+    service = SynthesisService(settings, preloader, metrics, store)
 
     def preload() -> None:
         try:
-            preloader.run()
+            preloader.run(warm_voice=service.warm_voice)
         except PreloadError as exc:
             if on_preload_failure is not None:
                 on_preload_failure(str(exc))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        scheduler = Scheduler(settings.workers, settings.max_queue)
-        metrics.workers_busy.set_function(lambda: scheduler.busy)
-        store = AudioStore(settings.audio_store_dir, settings.audio_store_max_bytes, settings.audio_store_max_age_seconds)
-        app.state.ctx = ServerContext(settings, preloader, scheduler, store, metrics)
+        service.start()
         threading.Thread(target=preload, name="preload", daemon=True).start()
         try:
             yield
         finally:
-            scheduler.shutdown()
+            service.stop()
 
     app = FastAPI(title="warmtts", version=__version__, lifespan=lifespan)
-    app_ref.append(app)
+    app.state.ctx = ServerContext(settings, preloader, service, store, metrics)
     errors.install(app)
     app.add_middleware(RequestMetrics, metrics=metrics)
     if settings.cors_origins:
@@ -88,8 +72,12 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
     app.include_router(routes_tts.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
+    low, high = PARAM_RANGE
+    page = (WEB_DIR / "index.html").read_text(encoding="utf-8")
+    page = page.replace("{{param_min}}", f"{low:g}").replace("{{param_max}}", f"{high:g}")
+
     @app.get("/", include_in_schema=False)
-    def index() -> FileResponse:
-        return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+    def index() -> HTMLResponse:
+        return HTMLResponse(page)
 
     return app

@@ -13,7 +13,9 @@ import threading
 import time
 from pathlib import Path
 
-_NAME = re.compile(r"^[A-Za-z0-9_-]{32}\.(mp3|opus|aac|flac|wav|pcm)$")
+from warmtts.audio.formats import FORMATS
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{32}\.(%s)$" % "|".join(FORMATS))
 
 
 class AudioStore:

@@ -13,6 +13,7 @@ from warmtts.errors import (
     InvalidInputError,
     NotReadyError,
     OverloadedError,
+    SynthesisFailedError,
     SynthesisTimeoutError,
     UnauthorizedError,
     WarmttsError,
@@ -32,7 +33,8 @@ def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}")
     return "; ".join(parts)
 
 
@@ -51,12 +53,13 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, NotReadyError):
             return error_response(503, str(exc), "service_unavailable", {"Retry-After": RETRY_AFTER_SECONDS})
         if isinstance(exc, OverloadedError):
-            return error_response(429, str(exc), "rate_limit_exceeded", {"Retry-After": RETRY_AFTER_SECONDS})
+            return error_response(429, str(exc), "rate_limit_exceeded", {"Retry-After": str(exc.retry_after)})
         if isinstance(exc, UnauthorizedError):
             return error_response(401, str(exc), "authentication_error", {"WWW-Authenticate": "Bearer"})
         if isinstance(exc, SynthesisTimeoutError):
             return error_response(503, str(exc), "timeout", {"Retry-After": RETRY_AFTER_SECONDS})
-        log.error("request failed path=%s error=%r", request.url.path, exc)
+        if not isinstance(exc, SynthesisFailedError):  # that one was logged with its cause where it failed
+            log.error("request failed path=%s error=%r", request.url.path, exc)
         return error_response(500, "internal error", "server_error")
 
     @app.exception_handler(HTTPException)

@@ -47,18 +47,27 @@ class _DrainingServer(uvicorn.Server):
             super().handle_exit(sig, frame)  # second signal, or nothing to drain: stop now
             return
         self._draining = True
-        ctx.draining = True
-        log.info("shutdown signal=%d draining in_flight=%d grace_seconds=%.1f", sig, ctx.scheduler.admitted, self.grace_seconds)
+        ctx.service.draining = True
+        log.info("shutdown signal=%d draining in_flight=%d grace_seconds=%.1f", sig, ctx.service.admitted, self.grace_seconds)
         threading.Thread(target=self._drain, args=(ctx,), name="drain", daemon=True).start()
 
     def _drain(self, ctx: ServerContext) -> None:
         deadline = time.monotonic() + self.grace_seconds
-        while ctx.scheduler.admitted > 0 and time.monotonic() < deadline:
+        while ctx.service.admitted > 0 and time.monotonic() < deadline:
             time.sleep(0.05)
-        log.info("shutdown drained=%s in_flight=%d", ctx.scheduler.admitted == 0, ctx.scheduler.admitted)
+        log.info("shutdown drained=%s in_flight=%d", ctx.service.admitted == 0, ctx.service.admitted)
         self.should_exit = True
-        if ctx.scheduler.admitted:
+        if ctx.service.admitted:
             self.force_exit = True
+
+
+class _CutStreamFilter(logging.Filter):
+    """A failed audio stream ends by closing its connection without the final chunk (see
+    responses.py), which uvicorn reports as an error; the job has already logged the one line
+    that says why, with the route and voice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing response."
 
 
 def _limit_malloc_arenas(arenas: int = 2) -> None:
@@ -83,6 +92,7 @@ def serve(settings: Settings) -> int:
             exit_code = 1
             server.should_exit = True
 
+    logging.getLogger("uvicorn.error").addFilter(_CutStreamFilter())
     app = create_app(settings, on_preload_failure)
     config = uvicorn.Config(
         app,

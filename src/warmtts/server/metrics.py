@@ -21,6 +21,12 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.outcomes = Counter(
+            "warmtts_synthesis_outcomes",
+            "Admitted synthesis requests by how they ended: complete, client_gone, timeout, error.",
+            ["route", "outcome"],
+            registry=self.registry,
+        )
         self.synthesis = Histogram(
             "warmtts_synthesis_seconds",
             "Wall time of a whole synthesis request.",
@@ -33,6 +39,11 @@ class Metrics:
         )
         self.workers_busy = Gauge(
             "warmtts_synthesis_workers_busy", "Synthesis threads running a step now.", registry=self.registry
+        )
+        self.load = Gauge(
+            "warmtts_capacity_load",
+            "Share of the workers' time the admitted streams need to play in real time.",
+            registry=self.registry,
         )
         self.preload = Gauge(
             "warmtts_preload_step_seconds", "Duration of each preload step.", ["step"], registry=self.registry

@@ -20,13 +20,13 @@ router = APIRouter(dependencies=[Depends(require_key_for_ops)], responses={401: 
 @router.get("/health")
 def health(ctx: ServerContext = Depends(context)) -> dict[str, str | bool]:
     """200 while the process can answer; the preload state says whether it can synthesise."""
-    return {"status": "ok", "preload": ctx.preloader.state.value, "draining": ctx.draining}
+    return {"status": "ok", "preload": ctx.preloader.state.value, "draining": ctx.service.draining}
 
 
 @router.get("/ready", responses={503: {"description": "Preloading, failed, or shutting down."}})
 def ready(ctx: ServerContext = Depends(context)) -> JSONResponse:
     report: dict[str, Any] = ctx.preloader.report()
-    if ctx.draining:
+    if ctx.service.draining:
         status = "draining"
     elif ctx.preloader.state is PreloadState.READY:
         return JSONResponse({"status": "ready", "preload": report})

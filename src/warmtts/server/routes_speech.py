@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
 from warmtts.audio.formats import CONTENT_TYPES
-from warmtts.errors import InvalidInputError
 from warmtts.server.auth import require_key
 from warmtts.server.context import ServerContext, context
+from warmtts.server.responses import JobResponse
 from warmtts.server.schemas import ERROR_RESPONSES, MODELS, ModelList, SpeechRequest, VoiceList
-from warmtts.server.synthesis import Outcome, chunks, encoded, sse_events, start
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)], responses=ERROR_RESPONSES)
 
 _SSE_EVENT = {
     "type": "object",
     "description": "One event; `data` is JSON: speech.audio.delta (base64 `audio`, `progress`), "
-    "speech.audio.done (`usage`, timings) or error.",
+    "speech.audio.done (`usage`, timings, `audio_url` with download_format) or error (`error.message`).",
     "properties": {"event": {"type": "string"}, "data": {"type": "string", "contentMediaType": "application/json"}},
     "required": ["data"],
 }
@@ -34,22 +32,8 @@ _AUDIO_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/audio/speech", response_class=StreamingResponse, responses=_AUDIO_RESPONSE)
-async def speech(body: SpeechRequest, ctx: ServerContext = Depends(context)) -> StreamingResponse:
-    started = time.perf_counter()
-    engine = ctx.engine()
-    if body.model not in MODELS:
-        raise InvalidInputError(f"model {body.model!r} not found; available: {', '.join(MODELS)}")
-    text = ctx.check_text(body.input)
-    stream = engine.synthesize_stream(text, ctx.voice_id(body.voice), speed=body.speed)
-    job = start(ctx.scheduler, stream, len(text), "/v1/audio/speech", started, ctx.settings.request_timeout_seconds)
-    outcome = Outcome()
-    source = chunks(job, ctx.scheduler, ctx.metrics, outcome)
-    headers = {"X-Sample-Rate": str(stream.sample_rate), "X-Voice": stream.voice}
-    if body.stream_format == "sse":
-        events = sse_events(source, body.response_format, stream.sample_rate, len(text), outcome)
-        return StreamingResponse(events, media_type="text/event-stream", headers=headers | {"Cache-Control": "no-cache"})
-    audio = encoded(source, body.response_format, stream.sample_rate)
-    return StreamingResponse(audio, media_type=CONTENT_TYPES[body.response_format], headers=headers)
+async def speech(body: SpeechRequest, ctx: ServerContext = Depends(context)) -> JobResponse:
+    return JobResponse(ctx.service.open(body.synthesis()))
 
 
 @router.get("/models", response_model=ModelList)
@@ -59,4 +43,4 @@ def models() -> ModelList:
 
 @router.get("/voices", response_model=VoiceList)
 def voices(ctx: ServerContext = Depends(context)) -> VoiceList:
-    return VoiceList.of(ctx.engine().voices.all(), ctx.settings.openai_voice_map)
+    return VoiceList.of(ctx.service.engine().voices.all(), ctx.settings.openai_voice_map)

@@ -1,11 +1,11 @@
-"""A bounded pool of synthesis threads that serves first chunks before later ones.
+"""A bounded pool of synthesis threads that serves the most urgent step first.
 
-Every request's synthesis advances one piece at a time: each step is a job. A request's first
-step is queued at high priority, so a newly arrived client hears its first audio after the
-work already running, not after every queued later piece of every other stream.
-
-Admission is bounded too: at most `workers + max_queue` requests are in progress; past that a
-new one is refused at once (OverloadedError → 429), never queued without limit.
+Every request's synthesis advances one step (a piece of speech, synthesised and encoded) at a
+time, and each step carries a deadline: for a request's first step, the moment it arrived; for
+a later step, the moment its listener would run out of the audio already sent. Workers always
+take the earliest deadline (EDF), so a newly arrived client hears its first audio before
+streams that have audio in hand get their next piece, and a stream close to running dry goes
+before both. Work is never dropped or reordered for any other reason.
 """
 
 from __future__ import annotations
@@ -20,76 +20,48 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from warmtts.errors import OverloadedError
-from warmtts.memory import release_free_memory
-
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-FIRST, LATER = 0, 1
+_URGENT = float("-inf")  # warm-up jobs go before any request
+_STOP = float("inf")  # a stop marker goes after all queued work
 
 
 @dataclass(order=True)
 class _Job:
-    priority: int
+    deadline: float
     seq: int
     fn: Callable[[], Any] | None = field(compare=False)  # None: stop the worker
     future: asyncio.Future[Any] | None = field(compare=False, default=None)
     loop: asyncio.AbstractEventLoop | None = field(compare=False, default=None)
 
 
-class Admission:
-    """One admitted request's place; `release` is idempotent, so every exit path may call it."""
-
-    def __init__(self, scheduler: Scheduler) -> None:
-        self._scheduler = scheduler
-        self._released = False
-
-    def release(self) -> None:
-        if not self._released:
-            self._released = True
-            self._scheduler._leave()
-
-
 class Scheduler:
-    def __init__(self, workers: int, max_queue: int) -> None:
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
         self._queue: queue.PriorityQueue[_Job] = queue.PriorityQueue()
-        self._limit = workers + max_queue
         self._seq = itertools.count()
         self._lock = threading.Lock()
         self._busy = 0
-        self._admitted = 0
         self._threads = [threading.Thread(target=self._work, name=f"synth-{i}", daemon=True) for i in range(workers)]
+
+    def start(self) -> None:
         for thread in self._threads:
             thread.start()
 
     @property
     def busy(self) -> int:
-        """Workers running a synthesis step right now."""
+        """Workers running a step right now."""
         return self._busy
 
-    @property
-    def admitted(self) -> int:
-        return self._admitted
+    async def run(self, fn: Callable[[], T], deadline: float) -> T:
+        """Run `fn` on a worker in deadline order (time.perf_counter() seconds).
 
-    def admit(self) -> Admission:
-        with self._lock:
-            if self._admitted >= self._limit:
-                raise OverloadedError(f"server busy: {self._admitted} requests in progress; retry shortly")
-            self._admitted += 1
-        return Admission(self)
-
-    def _leave(self) -> None:
-        with self._lock:
-            self._admitted -= 1
-            idle = self._admitted == 0
-        if idle:  # a burst is over: give its memory back (off the event loop; a few ms)
-            threading.Thread(target=release_free_memory, name="trim", daemon=True).start()
-
-    async def run(self, fn: Callable[[], T], priority: int = LATER) -> T:
+        Cancelling the await drops the job if no worker has taken it yet.
+        """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Job(priority, next(self._seq), fn, future, loop))
+        self._queue.put(_Job(deadline, next(self._seq), fn, future, loop))
         return await future
 
     def _work(self) -> None:
@@ -103,7 +75,7 @@ class Scheduler:
                 self._busy += 1
             try:
                 result = job.fn()
-            except BaseException as exc:  # handed to the awaiting request, which logs it
+            except BaseException as exc:  # handed to the awaiting request, which reports it
                 if job.loop is not None:
                     job.loop.call_soon_threadsafe(_set_exception, job.future, exc)
             else:
@@ -113,35 +85,34 @@ class Scheduler:
                 with self._lock:
                     self._busy -= 1
 
-    def run_on_every_worker(self, fn: Callable[[], None], timeout: float = 120.0) -> None:
-        """Run `fn` once on each worker thread and wait (blocking; not from the event loop).
+    def run_on_every_worker(self, fn: Callable[[], T], timeout: float = 120.0) -> list[T]:
+        """Run `fn` once on each worker thread at once and wait (blocking; not from the event loop).
 
         Inference is slower the first time a thread runs it (ONNX Runtime and numpy set up
-        per-thread buffers), so warming the engine in the preload thread alone left the
-        first real requests about 30 % slower than later ones.
+        per-thread buffers), so a warm-up in one thread alone left the first real requests
+        about 30 % slower than later ones. Calls must not overlap: each holds every worker.
         """
         barrier = threading.Barrier(len(self._threads))
-        results: list[concurrent.futures.Future[None]] = []
+        results: list[concurrent.futures.Future[T]] = []
         for _ in self._threads:
-            done: concurrent.futures.Future[None] = concurrent.futures.Future()
+            done: concurrent.futures.Future[T] = concurrent.futures.Future()
 
-            def job(done: concurrent.futures.Future[None] = done) -> None:
+            def job(done: concurrent.futures.Future[T] = done) -> None:
                 try:
                     barrier.wait(timeout)  # one job per thread: none may take two
-                    fn()
+                    result = fn()
                 except BaseException as exc:
                     done.set_exception(exc)
                 else:
-                    done.set_result(None)
+                    done.set_result(result)
 
             results.append(done)
-            self._queue.put(_Job(FIRST, next(self._seq), job))
-        for done in results:
-            done.result(timeout)
+            self._queue.put(_Job(_URGENT, next(self._seq), job))
+        return [done.result(timeout) for done in results]
 
     def shutdown(self) -> None:
         for _ in self._threads:
-            self._queue.put(_Job(99, next(self._seq), None))
+            self._queue.put(_Job(_STOP, next(self._seq), None))
 
 
 def _set_result(future: asyncio.Future[Any], result: Any) -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-ResponseFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
+from warmtts.audio.formats import AudioFormat
+from warmtts.server.job import SynthesisRequest
+from warmtts.voices.params import PARAM_RANGE
+
 if TYPE_CHECKING:
     from warmtts.voices.base import Voice
 
 MODELS = ("warmtts", "tts-1", "tts-1-hd", "gpt-4o-mini-tts")
+_SPEED = Field(default=1.0, ge=PARAM_RANGE[0], le=PARAM_RANGE[1])
 
 
 class SpeechRequest(BaseModel):
@@ -22,10 +26,34 @@ class SpeechRequest(BaseModel):
     model: str = Field(default="warmtts", description=f"One of {', '.join(MODELS)}; all use the same engine.")
     input: str = Field(description="The text to speak.")
     voice: str = Field(default="auto", description="A voice id, an OpenAI voice name, or auto.")
-    response_format: ResponseFormat = "mp3"
-    speed: float = Field(default=1.0, ge=0.5, le=2.0)
+    response_format: AudioFormat = "mp3"
+    speed: float = _SPEED
     stream_format: Literal["audio", "sse"] = "audio"
     instructions: str | None = Field(default=None, description="Accepted for compatibility; not used.")
+    download_format: AudioFormat | None = Field(
+        default=None,
+        description="warmtts extension, with stream_format=sse: also keep the streamed audio in this format; "
+        "the speech.audio.done event then carries its audio_url (as POST /tts).",
+    )
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        if value not in MODELS:
+            raise ValueError(f"model {value!r} not found; available: {', '.join(MODELS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _download_needs_sse(self) -> SpeechRequest:
+        if self.download_format is not None and self.stream_format != "sse":
+            raise ValueError("download_format needs stream_format 'sse' (its audio_url comes in the done event)")
+        return self
+
+    def synthesis(self) -> SynthesisRequest:
+        return SynthesisRequest(
+            route="/v1/audio/speech", text=self.input, voice=self.voice, speed=self.speed,
+            format=self.response_format, framing=self.stream_format, keep=self.download_format,
+        )
 
 
 class TtsRequest(BaseModel):
@@ -33,8 +61,13 @@ class TtsRequest(BaseModel):
 
     text: str
     voice: str = "auto"
-    speed: float = Field(default=1.0, ge=0.5, le=2.0)
-    format: ResponseFormat = "wav"
+    speed: float = _SPEED
+    format: AudioFormat = "wav"
+
+    def synthesis(self) -> SynthesisRequest:
+        return SynthesisRequest(
+            route="/tts", text=self.text, voice=self.voice, speed=self.speed, framing="none", keep=self.format
+        )
 
 
 class TtsResponse(BaseModel):
@@ -42,7 +75,7 @@ class TtsResponse(BaseModel):
     duration_seconds: float
     sample_rate: int
     voice: str
-    format: ResponseFormat
+    format: AudioFormat
 
 
 class VoiceEntry(BaseModel):

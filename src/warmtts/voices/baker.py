@@ -12,7 +12,8 @@ from warmtts.errors import VoiceLoadError
 from warmtts.phonemes.baker_phones import BakerPhonemizer
 from warmtts.phonemes.zh_frontend import ZhFrontend
 from warmtts.phonemes.zh_pinyin import ZhG2P
-from warmtts.voices.base import Phonemized, SynthesisParams, VoiceInfo
+from warmtts.voices.base import Phonemized, VoiceInfo
+from warmtts.voices.params import SynthesisParams
 from warmtts.voices.onnx_session import make_session
 
 DATA_DIR = Path(__file__).parent / "data" / "zh-baker"

@@ -7,6 +7,8 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from warmtts.voices.params import SynthesisParams
+
 
 @dataclass(frozen=True)
 class VoiceInfo:
@@ -16,15 +18,6 @@ class VoiceInfo:
     engine: Literal["fastspeech2+mbmelgan", "piper-vits"]
     description: str = ""
     license: str = ""
-
-
-@dataclass(frozen=True)
-class SynthesisParams:
-    """Per-request controls; pitch and energy apply only to voices whose model takes them."""
-
-    speed: float = 1.0
-    pitch: float = 1.0
-    energy: float = 1.0
 
 
 @dataclass(frozen=True)

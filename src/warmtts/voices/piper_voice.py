@@ -11,7 +11,8 @@ from piper.phoneme_ids import phonemes_to_ids
 
 from warmtts.errors import VoiceLoadError
 from warmtts.phonemes.en_espeak import phonemize
-from warmtts.voices.base import Phonemized, SynthesisParams, VoiceInfo
+from warmtts.voices.base import Phonemized, VoiceInfo
+from warmtts.voices.params import SynthesisParams
 from warmtts.voices.onnx_session import make_session
 
 

@@ -1,5 +1,6 @@
 // The page streams PCM over SSE: it plays each delta as it arrives (Web Audio), advances the
-// progress bar by the server's `progress`, and keeps the samples for replay and download.
+// progress bar by the server's `progress`, keeps the samples for replay, and links to the copy
+// the server kept of the same audio in the chosen format (no second synthesis).
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -99,21 +100,13 @@ async function errorMessage(response) {
   try { return (await response.json()).error.message; } catch { return `HTTP ${response.status}`; }
 }
 
-async function downloadLink(body, format, pcmChunks, sampleRate) {
+// The server kept the audio it streamed in the chosen format (download_format): link to it.
+async function downloadLink(audioUrl, format) {
   const link = $("download");
-  if (format === "wav") {
-    link.href = URL.createObjectURL(wavBlob(pcmChunks, sampleRate));
-  } else {
-    const response = await fetch("/tts", {
-      method: "POST", headers: headers(true),
-      body: JSON.stringify({ text: body.input, voice: body.voice, speed: body.speed, format }),
-    });
-    if (!response.ok) throw new Error(await errorMessage(response));
-    link.href = (await response.json()).audio_url;
-  }
-  if (format !== "wav" && $("apikey").value.trim()) {
+  link.href = audioUrl;
+  if ($("apikey").value.trim()) {
     // A plain link cannot send the key: fetch the file with it and link to the blob.
-    const file = await fetch(link.href, { headers: headers() });
+    const file = await fetch(audioUrl, { headers: headers() });
     if (!file.ok) throw new Error(await errorMessage(file));
     link.href = URL.createObjectURL(await file.blob());
   }
@@ -136,6 +129,7 @@ async function synthesize(event) {
   const body = {
     model: "warmtts", input: $("text").value, voice: $("voice").value,
     speed: parseFloat($("speed").value), response_format: "pcm", stream_format: "sse",
+    download_format: $("format").value,
   };
   try {
     const response = await fetch("/v1/audio/speech", {
@@ -145,6 +139,7 @@ async function synthesize(event) {
     const sampleRate = parseInt(response.headers.get("X-Sample-Rate"), 10);
     const player = new StreamPlayer(audioContext, sampleRate);
     const pcmChunks = [];
+    let audioUrl = null;
     for await (const message of sseEvents(response)) {
       if (message.type === "speech.audio.delta") {
         const bytes = decodeBase64(message.audio);
@@ -158,6 +153,7 @@ async function synthesize(event) {
       } else if (message.type === "speech.audio.done") {
         $("rtf").textContent = message.audio_seconds ? (message.synthesis_seconds / message.audio_seconds).toFixed(3) : "–";
         $("length").textContent = `${message.audio_seconds.toFixed(2)} s`;
+        audioUrl = message.audio_url;
       } else if (message.type === "error") {
         throw new Error(message.error.message);
       }
@@ -165,7 +161,8 @@ async function synthesize(event) {
     $("progress").value = 1;
     $("player").src = URL.createObjectURL(wavBlob(pcmChunks, sampleRate));
     setState("done", "完成 / Done");
-    await downloadLink(body, $("format").value, pcmChunks, sampleRate);
+    if (!audioUrl) throw new Error("the stream ended before it was complete");
+    await downloadLink(audioUrl, body.download_format);
   } catch (error) {
     setState("failed", "失败 / Failed");
     $("error").textContent = error.message;

@@ -1,0 +1,294 @@
+"""One admitted request, from its reservation to its last byte.
+
+A job owns the engine's chunk stream, the request's reservation of capacity, its encoders and
+its report (one log line, metrics by outcome). Each step runs on a synthesis worker: the next
+piece of speech is synthesised *and* encoded there (and framed as an SSE event), so the event
+loop only moves bytes. Steps are queued by deadline (see scheduler.py). Whoever opens a job
+closes it in a `finally` (the streaming response, or the route's `async with`), which gives
+the reservation back at once; nothing waits for the garbage collector.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import json
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from warmtts.audio.formats import AudioFormat
+from warmtts.errors import SynthesisFailedError, SynthesisTimeoutError, WarmttsError
+
+if TYPE_CHECKING:  # the engine's modules load in preload, not when the app is imported
+    from warmtts.audio.encode import Encoder, FileEncoder
+    from warmtts.engine import AudioStream
+    from warmtts.memory import IdleTrimmer
+    from warmtts.server.audio_store import AudioStore
+    from warmtts.server.capacity import Capacity, Reservation
+    from warmtts.server.metrics import Metrics
+    from warmtts.server.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+Framing = Literal["audio", "sse", "none"]
+
+
+@dataclass(frozen=True)
+class SynthesisRequest:
+    """What a route asks for, already validated at the HTTP edge.
+
+    `framing` is how the audio leaves: encoded bytes ("audio"), OpenAI's server-sent events
+    ("sse"), or not at all ("none", a request that only keeps a file). `keep` also encodes the
+    same audio into that format and stores it in the audio store: /tts, and the web page's
+    download of what it has just played.
+    """
+
+    route: str
+    text: str
+    voice: str = "auto"
+    speed: float = 1.0
+    format: AudioFormat = "pcm"
+    framing: Framing = "audio"
+    keep: AudioFormat | None = None
+
+
+class Outcome(str, enum.Enum):
+    COMPLETE = "complete"
+    CLIENT_GONE = "client_gone"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What one worker step produced."""
+
+    data: bytes
+    audio_seconds: float
+    chars: int
+    compute_seconds: float
+    last: bool
+    kept_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Services:
+    """What a job reports to and runs on; one per server."""
+
+    scheduler: Scheduler
+    capacity: Capacity
+    metrics: Metrics
+    store: AudioStore
+    trimmer: IdleTrimmer
+    timeout_seconds: float
+
+
+class Job:
+    def __init__(self, request: SynthesisRequest, stream: AudioStream, reservation: Reservation, services: Services) -> None:
+        self.request = request
+        self.voice = stream.voice
+        self.sample_rate = stream.sample_rate
+        self.outcome: Outcome | None = None
+        self.error: str | None = None
+        self.kept_name: str | None = None
+        self._stream = stream
+        self._chunks = iter(stream)
+        self._reservation = reservation
+        self._services = services
+        self._encoder: Encoder | None = None
+        self._keeper: FileEncoder | None = None
+        self._step_lock = threading.Lock()  # held by the worker running this job's step
+        self._closed = False
+        self._arrived = time.perf_counter()
+        self._first_audio_at: float | None = None
+        self._audio_seconds = 0.0
+        self._compute_seconds = 0.0
+        self._done_chars = 0
+        self._last_step_audio = 0.0
+        services.metrics.in_flight.inc()
+        services.trimmer.busy()
+
+    # --- on a worker ----------------------------------------------------------------------
+
+    def _step(self) -> _Step:
+        """Synthesise and encode the next piece; the last step flushes the encoders."""
+        with self._step_lock:
+            started = time.perf_counter()
+            if self._closed:
+                return _Step(b"", 0.0, 0, 0.0, last=True)
+            if self._encoder is None:
+                self._open_encoders()
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return self._finish(started)
+            data = self._frame(self._encoder.feed(chunk.pcm), chunk.source_chars)  # type: ignore[union-attr]
+            if self._keeper is not None:
+                self._keeper.feed(chunk.pcm)
+            return _Step(data, chunk.seconds, chunk.source_chars, time.perf_counter() - started, last=False)
+
+    def _open_encoders(self) -> None:
+        from warmtts.audio.encode import FileEncoder, make_encoder
+
+        fmt = "pcm" if self.request.framing == "none" else self.request.format
+        self._encoder = make_encoder(fmt, self.sample_rate)
+        if self.request.keep is not None:
+            self._keeper = FileEncoder(self.request.keep, self.sample_rate)
+
+    def _finish(self, started: float) -> _Step:
+        data = self._frame(self._encoder.finish(), 0)  # type: ignore[union-attr]
+        kept_name = None
+        if self._keeper is not None and self.request.keep is not None:
+            kept_name = self._services.store.put(self._keeper.finish(), self.request.keep)
+        return _Step(data, 0.0, 0, time.perf_counter() - started, last=True, kept_name=kept_name)
+
+    def _frame(self, data: bytes, chars: int) -> bytes:
+        if self.request.framing == "none" or not data:
+            return b""
+        if self.request.framing == "audio":
+            return data
+        self._done_chars += chars
+        progress = 1.0 if not chars else min(1.0, self._done_chars / max(1, len(self.request.text)))
+        return _sse({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode(), "progress": round(progress, 4)})
+
+    # --- on the event loop ----------------------------------------------------------------
+
+    def _deadline(self) -> float:
+        """When this job's next step is due: at once for its first audio, else before its
+        listener runs out of the audio already sent (less the step's expected work)."""
+        if self._first_audio_at is None:
+            return self._arrived
+        expected_work = self._services.capacity.rtf(self.voice) * self._last_step_audio
+        return self._first_audio_at + self._audio_seconds - expected_work
+
+    async def _steps(self) -> AsyncIterator[_Step]:
+        metrics, route = self._services.metrics, self.request.route
+        while True:
+            step = await self._services.scheduler.run(self._step, self._deadline())
+            self._compute_seconds += step.compute_seconds
+            if step.audio_seconds:
+                if self._first_audio_at is None:
+                    self._first_audio_at = time.perf_counter()
+                    metrics.ttfa.labels(route).observe(self._first_audio_at - self._arrived)
+                self._audio_seconds += step.audio_seconds
+                self._last_step_audio = step.audio_seconds
+                self._reservation.progress(step.compute_seconds, step.audio_seconds, step.chars)
+                metrics.audio.labels(self.voice).inc(step.audio_seconds)
+            if self._compute_seconds > self._services.timeout_seconds and not step.last:
+                raise SynthesisTimeoutError(
+                    f"synthesis exceeded the time limit of {self._services.timeout_seconds:g} s of synthesis; "
+                    "send shorter text"
+                )
+            yield step
+            if step.last:
+                self.kept_name = step.kept_name
+                return
+
+    async def body(self) -> AsyncIterator[bytes]:
+        """The bytes to send. A failure after the headers ends an SSE stream with an error
+        event that says what happened; an audio stream just stops (`failed` tells the
+        response to cut the connection, so the client sees it was not complete)."""
+        try:
+            async for step in self._steps():
+                if step.data:
+                    yield step.data
+        except Exception as exc:
+            self._fail(exc)
+            if self.request.framing == "sse":
+                kind = "timeout" if self.outcome is Outcome.TIMEOUT else "server_error"
+                yield _sse({"type": "error", "error": {"message": self.error, "type": kind}})
+            return
+        self.outcome = Outcome.COMPLETE
+        if self.request.framing == "sse":
+            yield self._done_event()
+
+    async def run(self) -> None:
+        """Run to the end without sending anything (a kept file is the result); raises a
+        WarmttsError (timeout, or an internal error already logged) on failure."""
+        try:
+            async for _ in self._steps():
+                pass
+        except Exception as exc:
+            self._fail(exc)
+            if isinstance(exc, WarmttsError):
+                raise
+            raise SynthesisFailedError(self.error or "") from exc
+        self.outcome = Outcome.COMPLETE
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in (Outcome.TIMEOUT, Outcome.ERROR)
+
+    @property
+    def audio_seconds(self) -> float:
+        return self._audio_seconds
+
+    def _fail(self, exc: Exception) -> None:
+        """Record why the job failed; an expected condition is one log line, a bug its trace."""
+        if isinstance(exc, SynthesisTimeoutError):
+            self.outcome, self.error = Outcome.TIMEOUT, str(exc)
+        elif isinstance(exc, WarmttsError):
+            self.outcome, self.error = Outcome.ERROR, str(exc)
+        else:
+            log.exception("synthesis failed route=%s voice=%s", self.request.route, self.voice)
+            self.outcome, self.error = Outcome.ERROR, "internal error during synthesis"
+
+    def _done_event(self) -> bytes:
+        elapsed = time.perf_counter() - self._arrived
+        chars = len(self.request.text)
+        event: dict[str, object] = {
+            "type": "speech.audio.done",
+            "usage": {"input_tokens": chars, "output_tokens": 0, "total_tokens": chars},
+            "sample_rate": self.sample_rate,
+            "audio_seconds": round(self._audio_seconds, 3),
+            "synthesis_seconds": round(elapsed, 3),
+            "first_audio_seconds": None if self._first_audio_at is None else round(self._first_audio_at - self._arrived, 3),
+        }
+        if self.kept_name is not None:
+            event["audio_url"] = f"/audio/{self.kept_name}"
+        return _sse(event)
+
+    def close(self) -> None:
+        """Give everything back and report, once; a step still running stops the stream after it."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._step_lock.acquire(blocking=False):  # no worker is in a step: stop the generator now
+            try:
+                self._stream.close()
+            finally:
+                self._step_lock.release()
+        self._reservation.release()
+        self._services.trimmer.idle()
+        self._report()
+
+    def _report(self) -> None:
+        metrics, route = self._services.metrics, self.request.route
+        outcome = self.outcome or Outcome.CLIENT_GONE
+        elapsed = time.perf_counter() - self._arrived
+        metrics.in_flight.dec()
+        metrics.outcomes.labels(route, outcome.value).inc()
+        metrics.synthesis.labels(route).observe(elapsed)
+        ttfa = "none" if self._first_audio_at is None else f"{self._first_audio_at - self._arrived:.3f}"
+        level = logging.WARNING if outcome in (Outcome.TIMEOUT, Outcome.ERROR) else logging.INFO
+        log.log(
+            level,
+            "synthesis route=%s voice=%s chars=%d outcome=%s ttfa_seconds=%s audio_seconds=%.2f "
+            "compute_seconds=%.3f seconds=%.3f%s",
+            route, self.voice, len(self.request.text), outcome.value, ttfa, self._audio_seconds,
+            self._compute_seconds, elapsed, f" reason={self.error!r}" if self.error else "",
+        )
+
+    async def __aenter__(self) -> Job:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _sse(event: dict[str, object]) -> bytes:
+    return f"data: {json.dumps(event, ensure_ascii=False)}\n\n".encode()
+

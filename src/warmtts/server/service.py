@@ -1,0 +1,95 @@
+"""The synthesis service: the one way into the engine for every route.
+
+Created with the server, before preload: it owns the worker pool, the capacity that admits
+requests and the idle-memory trimmer, and it warms every worker with every voice for the
+preload manager. `open` turns a validated request into an admitted Job (or a 4xx/429/503).
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from typing import TYPE_CHECKING
+
+from warmtts.config import Settings
+from warmtts.errors import InvalidInputError, NotReadyError
+from warmtts.memory import IdleTrimmer
+from warmtts.preload import Preloader, PreloadState, warm_up_voice
+from warmtts.server.audio_store import AudioStore
+from warmtts.server.capacity import Capacity
+from warmtts.server.job import Job, Services, SynthesisRequest
+from warmtts.server.metrics import Metrics
+from warmtts.server.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from warmtts.engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+def check_text(text: str, limit: int) -> str:
+    if not text.strip():
+        raise InvalidInputError("input is empty; give some text to speak")
+    if not any(ch.isalnum() for ch in text):
+        raise InvalidInputError("input has nothing to speak: only symbols, emoji or control characters")
+    if len(text) > limit:
+        raise InvalidInputError(f"input is {len(text)} characters; the limit is {limit}. Split it into requests.")
+    return text
+
+
+class SynthesisService:
+    def __init__(self, settings: Settings, preloader: Preloader, metrics: Metrics, store: AudioStore) -> None:
+        self.settings = settings
+        self.preloader = preloader
+        self.scheduler = Scheduler(settings.workers)
+        self.capacity = Capacity(settings.workers, settings.max_load, settings.workers + settings.max_queue)
+        self.trimmer = IdleTrimmer()
+        self.draining = False  # set on SIGTERM: finish streams in flight, take no new work
+        self._services = Services(
+            self.scheduler, self.capacity, metrics, store, self.trimmer, settings.request_timeout_seconds
+        )
+        metrics.workers_busy.set_function(lambda: self.scheduler.busy)
+        metrics.load.set_function(lambda: self.capacity.load)
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self.trimmer.start()
+
+    def stop(self) -> None:
+        self.scheduler.shutdown()
+        self.trimmer.stop()
+
+    @property
+    def admitted(self) -> int:
+        return self.capacity.admitted
+
+    def engine(self) -> Engine:
+        """The engine, or NotReadyError (→ 503 at once) while preloading, after a failed
+        preload, or while shutting down."""
+        if self.draining:
+            raise NotReadyError("shutting down: retry on another instance")
+        engine = self.preloader.engine
+        if engine is None or self.preloader.state is not PreloadState.READY:
+            raise NotReadyError(f"not ready: preload is {self.preloader.state.value}; retry shortly")
+        return engine
+
+    def open(self, request: SynthesisRequest) -> Job:
+        """Admit `request` (or raise) and hand back its job; the caller must close it."""
+        engine = self.engine()
+        text = check_text(request.text, self.settings.max_input_chars)
+        voice = self.settings.openai_voice_map.get(request.voice.lower(), request.voice)
+        stream = engine.synthesize_stream(text, voice, speed=request.speed)
+        try:
+            reservation = self.capacity.reserve(stream.voice, len(text), request.speed)
+        except BaseException:
+            stream.close()
+            raise
+        return Job(request, stream, reservation, self._services)
+
+    def warm_voice(self, engine: Engine, voice_id: str) -> None:
+        """Warm `voice_id` on every worker at once (each code path once per thread), and take
+        the workers' measured speed, under each other's contention, as the capacity's start."""
+        runs = self.scheduler.run_on_every_worker(lambda: warm_up_voice(engine, voice_id))
+        compute = statistics.median(r.compute_seconds for r in runs)
+        self.capacity.seed(voice_id, compute, runs[0].audio_seconds, runs[0].chars)
+        log.info("capacity voice=%s rtf=%.4f", voice_id, self.capacity.rtf(voice_id))

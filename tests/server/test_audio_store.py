@@ -1,0 +1,43 @@
+"""The /tts file store: unguessable names, no traversal, eviction by size and by age."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from warmtts.server.audio_store import AudioStore
+
+
+def test_names_are_unguessable_and_nothing_outside_is_reachable(tmp_path: Path) -> None:
+    store = AudioStore(tmp_path, max_bytes=10_000, max_age_seconds=60)
+    name = store.put(b"RIFF", "wav")
+    assert len(name) == len("x" * 32 + ".wav") and store.path(name) == tmp_path / name
+    (tmp_path / "secret.wav").write_bytes(b"x")
+    for bad in ("secret.wav", "../" + name, name.replace(".wav", ".exe"), name[:-4] + ".wav/..", ""):
+        assert store.path(bad) is None
+
+
+def test_evicts_the_oldest_files_to_stay_under_its_size(tmp_path: Path) -> None:
+    store = AudioStore(tmp_path, max_bytes=2_500, max_age_seconds=60)
+    names = []
+    for age in (30, 20, 10):
+        name = store.put(b"x" * 1000, "mp3")
+        past = time.time() - age
+        os.utime(tmp_path / name, (past, past))
+        names.append(name)
+    newest = store.put(b"x" * 1000, "mp3")  # 4,000 bytes would be too many: the two oldest go
+    assert [store.path(n) is not None for n in names] == [False, False, True]
+    assert store.path(newest) is not None
+    assert sum(p.stat().st_size for p in tmp_path.iterdir()) <= 2_500
+
+
+def test_expired_files_are_not_served_and_are_removed(tmp_path: Path) -> None:
+    store = AudioStore(tmp_path, max_bytes=1_000_000, max_age_seconds=5)
+    old = store.put(b"old", "wav")
+    past = time.time() - 10
+    os.utime(tmp_path / old, (past, past))
+    assert store.path(old) is None  # expired: 404 even before it is removed
+    fresh = store.put(b"new", "wav")  # the next write sweeps it
+    assert not (tmp_path / old).exists()
+    assert store.path(fresh) is not None

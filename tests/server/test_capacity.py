@@ -1,0 +1,89 @@
+"""Admission by capacity, on made-up speeds: who is admitted, who is refused and when to retry."""
+
+from __future__ import annotations
+
+import pytest
+
+from warmtts.errors import OverloadedError
+from warmtts.server.capacity import Capacity
+
+# A voice that needs 0.1 s of a worker per second of audio and speaks 0.25 s per character.
+ZH = dict(compute_seconds=1.0, audio_seconds=10.0, chars=40)
+
+
+def capacity(workers: int = 2, max_load: float = 0.8, max_requests: int = 100) -> Capacity:
+    cap = Capacity(workers, max_load, max_requests)
+    cap.seed("zh", **ZH)
+    return cap
+
+
+def test_admits_while_the_streams_can_all_play_in_real_time() -> None:
+    cap = capacity()  # 2 workers × 0.8 = 1.6 worker-seconds per second; each stream needs 0.1
+    reservations = [cap.reserve("zh", 400, 1.0) for _ in range(16)]
+    assert cap.load == pytest.approx(0.8)
+    with pytest.raises(OverloadedError, match="server at capacity"):
+        cap.reserve("zh", 400, 1.0)
+    reservations[0].release()
+    reservations[0].release()  # idempotent: gives back one place, once
+    cap.reserve("zh", 400, 1.0)
+    with pytest.raises(OverloadedError):
+        cap.reserve("zh", 400, 1.0)
+
+
+def test_the_first_request_is_always_admitted() -> None:
+    cap = capacity(max_load=0.01)
+    cap.reserve("zh", 10_000, 1.0)
+    with pytest.raises(OverloadedError):
+        cap.reserve("zh", 1, 1.0)
+
+
+def test_retry_after_is_when_enough_admitted_work_has_finished() -> None:
+    cap = capacity(workers=1, max_load=0.15)  # room for one stream of 0.1
+    cap.reserve("zh", 400, 1.0)  # 400 chars → 100 s of audio → 10 s of work on the only worker
+    with pytest.raises(OverloadedError) as refused:
+        cap.reserve("zh", 4, 1.0)
+    assert refused.value.retry_after == 10
+
+
+def test_retry_after_shares_the_workers_and_counts_what_is_left() -> None:
+    cap = capacity(workers=2, max_load=0.1)  # room for two streams
+    short = cap.reserve("zh", 40, 1.0)  # 1 s of work
+    cap.reserve("zh", 400, 1.0)  # 10 s of work
+    with pytest.raises(OverloadedError) as refused:
+        cap.reserve("zh", 4, 1.0)
+    assert refused.value.retry_after == 1  # the short one, on its own worker, frees a place first
+    short.progress(compute_seconds=1.0, audio_seconds=10.0, chars=40)  # done, not yet released
+    with pytest.raises(OverloadedError) as refused:
+        cap.reserve("zh", 4, 1.0)
+    assert refused.value.retry_after == 1  # nothing left to do: the place frees at once
+
+
+def test_the_count_limit_stays() -> None:
+    cap = capacity(max_requests=2)
+    cap.reserve("zh", 4, 1.0)
+    cap.reserve("zh", 4, 1.0)
+    with pytest.raises(OverloadedError, match="2 requests in progress"):
+        cap.reserve("zh", 4, 1.0)
+
+
+def test_estimates_follow_real_steps() -> None:
+    cap = capacity()
+    reservation = cap.reserve("zh", 400, 1.0)
+    for _ in range(60):  # the machine turned out to be three times slower than the warm-up said
+        reservation.progress(compute_seconds=0.3, audio_seconds=1.0, chars=4)
+    assert cap.rtf("zh") == pytest.approx(0.3, rel=0.01)
+    assert cap.load == pytest.approx(0.15, rel=0.01)
+
+
+def test_speed_changes_audio_per_character_not_the_voice_estimate() -> None:
+    cap = capacity()
+    fast = cap.reserve("zh", 400, 2.0)
+    for _ in range(60):  # at speed 2 a character lasts half as long
+        fast.progress(compute_seconds=0.0125, audio_seconds=0.125, chars=1)
+    assert cap.rtf("zh") == pytest.approx(0.1)
+    assert cap.remaining_work(fast) == pytest.approx(340 * 0.25 / 2 * 0.1)
+
+
+def test_an_unmeasured_voice_gets_a_cautious_estimate() -> None:
+    cap = capacity()
+    assert cap.rtf("user-voice") > cap.rtf("zh")
