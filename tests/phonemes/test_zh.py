@@ -27,6 +27,7 @@ def frontend(mapper: dict, g2p: ZhG2P) -> ZhFrontend:
         ("我们长大了", "wo3 men5 zhang3 da4 le5"),
         ("他在银行工作", "ta1 zai4 yin2 hang2 gong1 zuo4"),
         ("绿色", "lv4 se4"),
+        ("二〇二六年", "er4 ling2 er4 liu4 nian2"),  # 〇 is read, not dropped
     ],
 )
 def test_pinyin_in_context(frontend: ZhFrontend, text: str, pinyin: str) -> None:

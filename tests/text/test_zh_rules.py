@@ -54,6 +54,7 @@ def normalizer() -> TextNormalizer:
         ("3kg", "三千克"),
         ("5×3", "五乘三"),
         ("研发&销售", "研发和销售"),
+        ("王㐀&李四", "王㐀和李四"),  # a rare (Extension A) character is Han too
         # ordinals, scores, 二 and 两
         ("第1名", "第一名"),
         ("第2天", "第二天"),

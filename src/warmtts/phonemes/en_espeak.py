@@ -1,7 +1,9 @@
 """English (and any espeak-ng language) phonemes through piper-tts' bundled espeak-ng bridge.
 
-espeak-ng keeps global state (the current voice), so every call holds one process-wide lock;
-phonemising a sentence takes well under a millisecond, so the lock is never the bottleneck.
+espeak-ng keeps global state (the current voice) and piper's bridge sets the voice and reads
+the phonemes in two calls, between which another thread may switch the voice; so every call
+holds one process-wide lock (tests/test_frontend_threads.py fails without it). Phonemising a
+sentence takes well under a millisecond, so the lock is never the bottleneck.
 """
 
 from __future__ import annotations

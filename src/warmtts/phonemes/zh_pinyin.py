@@ -34,7 +34,12 @@ BUILTIN_LEXICON = Path(__file__).parent / "data" / "zh_lexicon.txt"
 class ZhG2P:
     """Owns jieba's tokenizer and tagger, the polyphone model and the lexicon (our built-in
     entries, then the user's `lexicon`, which wins); `warm_up` builds jieba's prefix dictionary,
-    which jieba does lazily on first use."""
+    which jieba does lazily on first use.
+
+    One instance serves every worker thread: calls only read (jieba builds its dictionary under
+    its own lock). Never add words to the tokenizer: the tagger would merge their tags into its
+    table, unguarded, inside the next call.
+    """
 
     def __init__(self, lexicon: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self._tokenizer = jieba.Tokenizer()
@@ -46,9 +51,6 @@ class ZhG2P:
         logging.getLogger("jieba").setLevel(logging.WARNING)
         self._tokenizer.initialize()
         self.words("银行行长说我们长大了。")
-
-    def cut(self, text: str) -> list[str]:
-        return [w for w in self._tokenizer.cut(text) if w]
 
     def words(self, text: str, sandhi: bool = True) -> list[Word]:
         """Words of `text` with their pinyin; non-Han words carry no pinyin.

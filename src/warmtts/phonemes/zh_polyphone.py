@@ -39,9 +39,6 @@ class PolyphoneModel:
             if len(readings) > 1 and (ids := [self._class_ids[r] for r in readings if r in self._class_ids])
         }
 
-    def is_polyphone(self, char: str) -> bool:
-        return char in self._candidates
-
     def guesses(self, text: str) -> dict[int, Guess]:
         """Index → guess for every polyphone of `text`; the model runs once over the sentence."""
         positions = [i for i, char in enumerate(text) if char in self._candidates]

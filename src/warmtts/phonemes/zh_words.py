@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-HAN_RUN = re.compile(HAN.pattern + "+")
+from warmtts.text.scripts import HAN, HAN_RUN
+
+# HAN and HAN_RUN are defined in text/scripts.py; the Chinese stages take them from here.
+__all__ = ["HAN", "HAN_RUN", "Word", "tone", "with_tone"]
 
 
 @dataclass(frozen=True)

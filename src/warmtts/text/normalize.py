@@ -74,7 +74,9 @@ def fold_width(text: str) -> str:
 
 
 class TextNormalizer:
-    """Owns the two wetext normalisers; `warm_up` loads their FSTs, which wetext reads lazily."""
+    """Owns the two wetext normalisers, shared by every worker thread: wetext builds its working
+    objects per call and its FSTs, read when wetext is imported, are only read (in C++, with the
+    GIL held). `warm_up` runs one sentence of each language through every stage."""
 
     def __init__(self) -> None:
         self._zh = Normalizer(lang="zh", operator="tn", traditional_to_simple=True)

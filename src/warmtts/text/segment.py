@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from warmtts.text.scripts import HAN
+
 Script = Literal["zh", "en"]
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAN_RE = re.compile(f"[{_HAN}]")
 _LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _SENTENCE_END = "。！？!?；;…\n"
 _CLAUSE_END = "，、,：:"
@@ -44,7 +44,7 @@ class Run:
 
 
 def has_han(text: str) -> bool:
-    return _HAN_RE.search(text) is not None
+    return HAN.search(text) is not None
 
 
 def dominant_script(text: str) -> Script:
@@ -173,7 +173,7 @@ def language_runs(text: str) -> list[Run]:
     runs: list[tuple[Script | None, list[str]]] = []
     for ch in text:
         script: Script | None
-        if _HAN_RE.match(ch):
+        if HAN.match(ch):
             script = "zh"
         elif _LATIN_RE.match(ch) or ch.isdigit():
             script = "en"

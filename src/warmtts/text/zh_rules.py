@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from warmtts.text.scripts import HAN
+
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 
 _DIGITS_YAO = str.maketrans("0123456789", "零幺二三四五六七八九")
@@ -64,7 +66,7 @@ RULES: tuple[Rule, ...] = (
     # 5‰ → 千分之5
     (re.compile(r"(\d+(?:\.\d+)?)‰"), lambda m: f"千分之{m.group(1)}"),
     # 研发&销售 → 研发和销售; 14:30分 → 14:30 (wetext reads 十比三零分)
-    (re.compile(r"(?<=[\u4e00-\u9fff])\s*&\s*(?=[\u4e00-\u9fff])"), lambda m: "和"),
+    (re.compile(rf"(?<={HAN.pattern})\s*&\s*(?={HAN.pattern})"), lambda m: "和"),
     (re.compile(r"(\d{1,2}:\d{2})分"), lambda m: m.group(1)),
     # ～ (full width) is the range tilde; wetext knows only ~
     (re.compile("～"), lambda m: "~"),
