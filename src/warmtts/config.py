@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, DirectoryPath, Field, FilePath, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 OPENAI_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse")
@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WARMTTS_", extra="forbid")
 
     # voices and models
-    voices_dir: Path | None = Field(default=None, description="Folder of extra Piper voices (*.onnx + *.onnx.json).")
+    voices_dir: DirectoryPath | None = Field(default=None, description="Folder of extra Piper voices (*.onnx + *.onnx.json).")
     default_zh_voice: str = "zh-baker"
     default_en_voice: str = "en-joe"
     openai_voice_map: dict[str, str] = Field(
@@ -70,25 +70,11 @@ class Settings(BaseSettings):
     preload_delay_seconds: float = Field(default=0.0, ge=0, le=600, description="Test only: slow preload down.")
 
     log_level: str = "INFO"
-    lexicon_path: Path | None = Field(
+    lexicon_path: FilePath | None = Field(
         default=None,
         validation_alias=AliasChoices("lexicon_path", "WARMTTS_LEXICON"),
         description="UTF-8 file of word → pinyin lines (行长 hang2 zhang3) that override every other reading.",
     )
-
-    @field_validator("lexicon_path")
-    @classmethod
-    def _lexicon_exists(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"lexicon_path {str(value)!r} is not a file")
-        return value
-
-    @field_validator("voices_dir")
-    @classmethod
-    def _voices_dir_exists(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_dir():
-            raise ValueError(f"voices_dir {str(value)!r} is not a directory")
-        return value
 
     @field_validator("log_level")
     @classmethod
