@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         "this share of the workers' time (measured per voice); past it, 429 with Retry-After at once. "
         "The rest is headroom for first audio and uneven steps.",
     )
+    max_first_audio_seconds: float = Field(
+        default=2.0, gt=0, le=60,
+        description="A request is admitted only if its first audio is expected within this time, after the "
+        "streams admitted before it have started; past it, 429 with Retry-After at once.",
+    )
     max_input_chars: int = Field(default=10_000, ge=1, le=1_000_000)
     request_timeout_seconds: float = Field(
         default=300.0, gt=0, description="Most synthesis time (worker seconds, not waiting) one request may use."

@@ -1,4 +1,4 @@
-"""The worker pool: earliest deadline first, cancellation, one job per worker at warm-up."""
+"""The worker pool: which step goes first, cancellation, one job per worker at warm-up."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import time
 from warmtts.server.scheduler import Scheduler
 
 
-def test_a_new_requests_first_step_goes_before_other_streams_later_steps() -> None:
+def run_in_order(jobs: list[tuple[str, float, bool]]) -> list[str]:
+    """Queue `jobs` (name, due relative to now, first?; each 0.1 s of expected work) while the
+    only worker is busy, then let it go, and return the order they ran in."""
     scheduler = Scheduler(workers=1)
     scheduler.start()
     order: list[str] = []
@@ -17,18 +19,13 @@ def test_a_new_requests_first_step_goes_before_other_streams_later_steps() -> No
 
     async def main() -> None:
         now = time.perf_counter()
-        blocker = asyncio.ensure_future(scheduler.run(gate.wait, now))  # holds the only worker
+        blocker = asyncio.ensure_future(scheduler.run(gate.wait, now, 0.0, first=True))  # holds the worker
         while scheduler.busy == 0:
             await asyncio.sleep(0.001)
-        # Two streams with audio in hand (due in 2 s and 1 s), then a new request (due now),
-        # then a stream about to run dry (due half a second ago).
-        jobs = [
-            scheduler.run(lambda: order.append("later, due in 2 s"), now + 2.0),
-            scheduler.run(lambda: order.append("later, due in 1 s"), now + 1.0),
-            scheduler.run(lambda: order.append("first step of a new request"), now),
-            scheduler.run(lambda: order.append("late stream"), now - 0.5),
+        tasks = [
+            asyncio.ensure_future(scheduler.run(lambda name=name: order.append(name), now + due, 0.1, first))
+            for name, due, first in jobs
         ]
-        tasks = [asyncio.ensure_future(job) for job in jobs]
         await asyncio.sleep(0.01)  # every job is queued before the worker frees
         gate.set()
         await asyncio.gather(blocker, *tasks)
@@ -37,7 +34,41 @@ def test_a_new_requests_first_step_goes_before_other_streams_later_steps() -> No
         asyncio.run(main())
     finally:
         scheduler.shutdown()
-    assert order == ["late stream", "first step of a new request", "later, due in 1 s", "later, due in 2 s"]
+    return order
+
+
+def test_a_new_requests_first_step_goes_before_other_streams_later_steps() -> None:
+    order = run_in_order([
+        ("later, runs dry in 3 s", 3.0, False),
+        ("later, runs dry in 2 s", 2.0, False),
+        ("first step, arrived just now", 0.0, True),
+        ("first step, arrived a second ago", -1.0, True),
+    ])
+    assert order == [
+        "first step, arrived a second ago", "first step, arrived just now", "later, runs dry in 2 s", "later, runs dry in 3 s"
+    ]
+
+
+def test_a_stream_about_to_run_dry_goes_before_new_requests() -> None:
+    order = run_in_order([
+        ("first step", -1.0, True),
+        ("later, runs dry in 2 s", 2.0, False),
+        # within the guard (0.5 s) of running dry, with 0.1 s of work before it if a first step went now
+        ("later, runs dry in 0.65 s", 0.65, False),
+        ("later, ran dry", -0.2, False),
+    ])
+    assert order == ["later, ran dry", "later, runs dry in 0.65 s", "first step", "later, runs dry in 2 s"]
+
+
+def test_a_burst_starts_streams_only_as_fast_as_the_started_ones_can_keep_playing() -> None:
+    # One worker, 0.1 s expected a step, three playing streams that run dry in 0.85 s: a new
+    # start now, then a, b and c, would finish c at 0.4 s, inside the 0.5 s guard, so a goes
+    # first; then two later steps are left, and new starts fit (these steps take no real time).
+    order = run_in_order([
+        ("new 1", 0.0, True), ("new 2", 0.0, True),
+        ("a", 0.85, False), ("b", 0.85, False), ("c", 0.85, False),
+    ])
+    assert order == ["a", "new 1", "new 2", "b", "c"]
 
 
 def test_a_cancelled_job_is_never_run() -> None:
@@ -47,11 +78,11 @@ def test_a_cancelled_job_is_never_run() -> None:
     gate = threading.Event()
 
     async def main() -> None:
-        blocker = asyncio.ensure_future(scheduler.run(gate.wait, 0.0))
+        blocker = asyncio.ensure_future(scheduler.run(gate.wait, 0.0, 0.0, first=True))
         while scheduler.busy == 0:
             await asyncio.sleep(0.001)
-        gone = asyncio.ensure_future(scheduler.run(lambda: ran.append("gone"), 1.0))
-        kept = asyncio.ensure_future(scheduler.run(lambda: ran.append("kept"), 2.0))
+        gone = asyncio.ensure_future(scheduler.run(lambda: ran.append("gone"), 1.0, 0.0, first=True))
+        kept = asyncio.ensure_future(scheduler.run(lambda: ran.append("kept"), 2.0, 0.0, first=True))
         await asyncio.sleep(0.01)
         gone.cancel()  # the client went away while its step waited
         gate.set()
@@ -73,7 +104,7 @@ def test_an_exception_reaches_the_caller() -> None:
 
     async def main() -> str:
         try:
-            await scheduler.run(boom, 0.0)
+            await scheduler.run(boom, 0.0, 0.0, first=True)
         except ValueError as exc:
             return str(exc)
         return "no exception"

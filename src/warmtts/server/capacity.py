@@ -1,15 +1,22 @@
 """Admission by capacity: a request is admitted only while every admitted stream can still be
-served faster than real time.
+served faster than real time, and the new one can hear its first audio soon.
 
 A stream played at real time needs `rtf` seconds of one worker per second of wall time, where
-`rtf` is its voice's measured real-time factor on a worker (synthesis and encoding, under the
-contention of the other workers). The admitted streams together may need at most
-`max_load × workers`. The first request is always admitted: alone, a stream gets a whole
-worker. Speeds start from the warm-up's measurements and follow every real step, so the
-estimate tracks the machine as it is, not as it was assumed to be.
+`rtf` is its voice's measured real-time factor on a worker (synthesis and encoding). Two rules:
 
-A refusal says when to retry: the time until enough admitted work has finished, estimated from
-each stream's remaining text under processor sharing.
+- load: the admitted streams together may need at most `max_load × workers`;
+- first audio: streams start one after another, as fast as the spare time of the workers
+  (what the playing streams leave) can give each a first piece and one more in hand (see
+  scheduler.py), so a request is refused when the ones admitted before it and not yet
+  started would keep its first audio past `max_first_audio_seconds`.
+
+The first request is always admitted: alone, a stream gets a whole worker. Speeds start from
+the warm-up, which runs on every worker at once, and follow the steps that run while every
+worker is busy: admission only binds when the machine is full, and a step then costs more
+(the threads contend for memory, the interpreter and the cores) than on an idle machine.
+
+A refusal says when to retry: the time until enough admitted work has finished (or started),
+estimated from each stream's remaining text with the workers shared among them.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from warmtts.errors import OverloadedError
 
 DECAY = 0.9  # per observed step: about the last 10-20 steps of a voice shape its estimate
 _EPSILON = 1e-9  # sums of float demands: 16 × 0.1 must fit into 1.6
+_MIN_SPARE = 0.05  # a full machine still starts streams, slowly, as playing ones finish
 
 
 @dataclass
@@ -59,22 +67,29 @@ class Reservation:
         self.voice = voice
         self.speed = speed
         self.remaining_chars = chars
+        self.started = False  # its first audio has been computed
         self.released = False
 
-    def progress(self, compute_seconds: float, audio_seconds: float, chars: int) -> None:
-        """A step of this request finished: update the voice's speed and what is left to do."""
-        self._capacity.observe(self.voice, compute_seconds, audio_seconds, chars / self.speed)
+    def progress(self, compute_seconds: float, audio_seconds: float, chars: int, contended: bool) -> None:
+        """A step finished: what is left to do, and (if every worker was busy) the voice's speed."""
+        if contended:
+            self._capacity.observe(self.voice, compute_seconds, audio_seconds, chars / self.speed)
         self.remaining_chars = max(0, self.remaining_chars - chars)
+        self.started = True
 
     def release(self) -> None:
         self._capacity.release(self)
 
 
 class Capacity:
-    def __init__(self, workers: int, max_load: float, max_requests: int) -> None:
+    def __init__(
+        self, workers: int, max_load: float, max_requests: int, max_first_audio_seconds: float, step_chars: int
+    ) -> None:
         self.workers = workers
         self.max_load = max_load
         self.max_requests = max_requests
+        self.max_first_audio_seconds = max_first_audio_seconds
+        self.step_chars = step_chars
         self._speeds: dict[str, VoiceSpeed] = {}
         self._admitted: list[Reservation] = []
         self._lock = threading.Lock()
@@ -96,10 +111,18 @@ class Capacity:
     def rtf(self, voice: str) -> float:
         return self._speeds.get(voice, _UNMEASURED).rtf
 
+    def work(self, voice: str, chars: float, speed: float) -> float:
+        """Worker seconds to speak `chars` characters with `voice` at `speed`."""
+        measured = self._speeds.get(voice, _UNMEASURED)
+        return chars * measured.audio_per_char / speed * measured.rtf
+
+    def step_work(self, voice: str, speed: float) -> float:
+        """Worker seconds of a typical step (clauses are grouped up to `step_chars`)."""
+        return self.work(voice, self.step_chars, speed)
+
     def remaining_work(self, reservation: Reservation) -> float:
         """Worker seconds the request still needs, from its text left and its voice's speed."""
-        speed = self._speeds.get(reservation.voice, _UNMEASURED)
-        return reservation.remaining_chars * speed.audio_per_char / reservation.speed * speed.rtf
+        return self.work(reservation.voice, reservation.remaining_chars, reservation.speed)
 
     # --- admission ----------------------------------------------------------------------
 
@@ -113,27 +136,44 @@ class Capacity:
         with self._lock:
             return sum(self.rtf(r.voice) for r in self._admitted) / self.workers
 
+    def first_audio_seconds(self, voice: str, speed: float) -> float:
+        """When a request admitted now would expect its first audio: after the requests admitted
+        before it have started (a first piece and one more each), in the workers' spare time."""
+        started_load = sum(self.rtf(r.voice) for r in self._admitted if r.started) / self.workers
+        spare = max(_MIN_SPARE, 1.0 - started_load) * self.workers
+        waiting = sum(2 * self.step_work(r.voice, r.speed) for r in self._admitted if not r.started)
+        return (waiting + self.step_work(voice, speed)) / spare
+
     def reserve(self, voice: str, chars: int, speed: float) -> Reservation:
         """Admit a request or raise OverloadedError with the seconds until one would fit."""
         with self._lock:
-            demand = self.rtf(voice)
-            needed = sum(self.rtf(r.voice) for r in self._admitted) + demand - self.max_load * self.workers
-            if self._admitted and len(self._admitted) >= self.max_requests:
-                raise OverloadedError(
-                    f"server busy: {len(self._admitted)} requests in progress (the limit); "
-                    f"retry in {self._retry_after(demand_to_free=0.0, count_to_free=1)} s",
-                    retry_after=self._retry_after(demand_to_free=0.0, count_to_free=1),
-                )
-            if self._admitted and needed > _EPSILON:
-                retry = self._retry_after(demand_to_free=needed, count_to_free=0)
-                raise OverloadedError(
-                    f"server at capacity: the {len(self._admitted)} streams in progress need its synthesis "
-                    f"to play in real time; retry in {retry} s",
-                    retry_after=retry,
-                )
+            if self._admitted:
+                self._check(voice, speed)
             reservation = Reservation(self, voice, chars, speed)
             self._admitted.append(reservation)
             return reservation
+
+    def _check(self, voice: str, speed: float) -> None:
+        count = len(self._admitted)
+        if count >= self.max_requests:
+            retry = self._retry_after(demand_to_free=0.0, count_to_free=1)
+            raise OverloadedError(f"server busy: {count} requests in progress (the limit); retry in {retry} s", retry)
+        needed = sum(self.rtf(r.voice) for r in self._admitted) + self.rtf(voice) - self.max_load * self.workers
+        if needed > _EPSILON:
+            retry = self._retry_after(demand_to_free=needed, count_to_free=0)
+            raise OverloadedError(
+                f"server at capacity: the {count} streams in progress need its synthesis to play in real time; "
+                f"retry in {retry} s",
+                retry,
+            )
+        first_audio = self.first_audio_seconds(voice, speed)
+        if first_audio > self.max_first_audio_seconds:
+            retry = max(1, math.ceil(first_audio - self.max_first_audio_seconds))
+            raise OverloadedError(
+                f"server busy starting {sum(not r.started for r in self._admitted)} streams: first audio would take "
+                f"about {first_audio:.1f} s; retry in {retry} s",
+                retry,
+            )
 
     def release(self, reservation: Reservation) -> None:
         with self._lock:

@@ -72,6 +72,7 @@ class _Step:
     chars: int
     compute_seconds: float
     last: bool
+    contended: bool = False  # every worker was busy when it started
     kept_name: str | None = None
 
 
@@ -108,7 +109,6 @@ class Job:
         self._audio_seconds = 0.0
         self._compute_seconds = 0.0
         self._done_chars = 0
-        self._last_step_audio = 0.0
         services.metrics.in_flight.inc()
         services.trimmer.busy()
 
@@ -118,6 +118,8 @@ class Job:
         """Synthesise and encode the next piece; the last step flushes the encoders."""
         with self._step_lock:
             started = time.perf_counter()
+            scheduler = self._services.scheduler
+            contended = scheduler.busy >= scheduler.workers
             if self._closed:
                 return _Step(b"", 0.0, 0, 0.0, last=True)
             if self._encoder is None:
@@ -128,7 +130,7 @@ class Job:
             data = self._frame(self._encoder.feed(chunk.pcm), chunk.source_chars)  # type: ignore[union-attr]
             if self._keeper is not None:
                 self._keeper.feed(chunk.pcm)
-            return _Step(data, chunk.seconds, chunk.source_chars, time.perf_counter() - started, last=False)
+            return _Step(data, chunk.seconds, chunk.source_chars, time.perf_counter() - started, False, contended)
 
     def _open_encoders(self) -> None:
         from warmtts.audio.encode import FileEncoder, make_encoder
@@ -156,26 +158,26 @@ class Job:
 
     # --- on the event loop ----------------------------------------------------------------
 
-    def _deadline(self) -> float:
-        """When this job's next step is due: at once for its first audio, else before its
-        listener runs out of the audio already sent (less the step's expected work)."""
+    def _due(self) -> tuple[float, float, bool]:
+        """When this job's next step is due, its expected work, and whether it is the first:
+        a first step is due when the request arrived; a later one when the listener runs out of
+        the audio already sent. The work is that of a typical step."""
+        work = self._services.capacity.step_work(self.voice, self._reservation.speed)
         if self._first_audio_at is None:
-            return self._arrived
-        expected_work = self._services.capacity.rtf(self.voice) * self._last_step_audio
-        return self._first_audio_at + self._audio_seconds - expected_work
+            return self._arrived, work, True
+        return self._first_audio_at + self._audio_seconds, work, False
 
     async def _steps(self) -> AsyncIterator[_Step]:
         metrics, route = self._services.metrics, self.request.route
         while True:
-            step = await self._services.scheduler.run(self._step, self._deadline())
+            step = await self._services.scheduler.run(self._step, *self._due())
             self._compute_seconds += step.compute_seconds
             if step.audio_seconds:
                 if self._first_audio_at is None:
                     self._first_audio_at = time.perf_counter()
                     metrics.ttfa.labels(route).observe(self._first_audio_at - self._arrived)
                 self._audio_seconds += step.audio_seconds
-                self._last_step_audio = step.audio_seconds
-                self._reservation.progress(step.compute_seconds, step.audio_seconds, step.chars)
+                self._reservation.progress(step.compute_seconds, step.audio_seconds, step.chars, step.contended)
                 metrics.audio.labels(self.voice).inc(step.audio_seconds)
             if self._compute_seconds > self._services.timeout_seconds and not step.last:
                 raise SynthesisTimeoutError(

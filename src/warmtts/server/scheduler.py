@@ -1,11 +1,20 @@
-"""A bounded pool of synthesis threads that serves the most urgent step first.
+"""A bounded pool of synthesis threads that takes the most urgent step first.
 
 Every request's synthesis advances one step (a piece of speech, synthesised and encoded) at a
-time, and each step carries a deadline: for a request's first step, the moment it arrived; for
-a later step, the moment its listener would run out of the audio already sent. Workers always
-take the earliest deadline (EDF), so a newly arrived client hears its first audio before
-streams that have audio in hand get their next piece, and a stream close to running dry goes
-before both. Work is never dropped or reordered for any other reason.
+time. A stream that has started playing has a hard deadline (when its listener runs out of the
+audio already sent); a request waiting for its first audio has only a soft one (the sooner the
+better). A worker that frees up chooses, at that moment:
+
+1. the oldest first step, if taking it now still leaves time for every queued later step to
+   finish before its listener runs dry (the workers' time is summed in deadline order, as an
+   earliest-deadline-first schedule would spend it, with `guard_seconds` to spare);
+2. else the later step whose listener runs dry first.
+
+So a newly arrived client hears its first audio before streams with audio in hand get their
+next piece, but never at the price of a gap in audio that is already playing. Plain
+earliest-deadline-first would serve every first step of a burst before any second step, and
+every stream that had started would run dry: a burst's streams start one after another, as
+fast as the ones already playing allow.
 """
 
 from __future__ import annotations
@@ -14,8 +23,8 @@ import asyncio
 import concurrent.futures
 import itertools
 import logging
-import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -23,26 +32,32 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_URGENT = float("-inf")  # warm-up jobs go before any request
-_STOP = float("inf")  # a stop marker goes after all queued work
+GUARD_SECONDS = 0.5  # covers a step already running on every worker, and timing jitter
 
 
-@dataclass(order=True)
+@dataclass
 class _Job:
-    deadline: float
+    due: float  # a first step: when it arrived; a later step: when its listener runs dry
+    work: float  # expected worker seconds
+    first: bool
     seq: int
-    fn: Callable[[], Any] | None = field(compare=False)  # None: stop the worker
-    future: asyncio.Future[Any] | None = field(compare=False, default=None)
-    loop: asyncio.AbstractEventLoop | None = field(compare=False, default=None)
+    fn: Callable[[], Any] = field(repr=False)
+    future: asyncio.Future[Any] | concurrent.futures.Future[Any] = field(repr=False)
+    loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
+
+    def order(self) -> tuple[float, int]:
+        return self.due, self.seq
 
 
 class Scheduler:
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, guard_seconds: float = GUARD_SECONDS) -> None:
         self.workers = workers
-        self._queue: queue.PriorityQueue[_Job] = queue.PriorityQueue()
+        self.guard_seconds = guard_seconds
+        self._jobs: list[_Job] = []
+        self._changed = threading.Condition()
         self._seq = itertools.count()
-        self._lock = threading.Lock()
         self._busy = 0
+        self._stopping = False
         self._threads = [threading.Thread(target=self._work, name=f"synth-{i}", daemon=True) for i in range(workers)]
 
     def start(self) -> None:
@@ -54,35 +69,60 @@ class Scheduler:
         """Workers running a step right now."""
         return self._busy
 
-    async def run(self, fn: Callable[[], T], deadline: float) -> T:
-        """Run `fn` on a worker in deadline order (time.perf_counter() seconds).
-
-        Cancelling the await drops the job if no worker has taken it yet.
-        """
+    async def run(self, fn: Callable[[], T], due: float, work: float, first: bool) -> T:
+        """Run `fn` (about `work` seconds) on a worker; `due` is when a first step arrived, or
+        when a later step's listener runs out of audio (time.perf_counter() seconds).
+        Cancelling the await drops the job if no worker has taken it."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Job(deadline, next(self._seq), fn, future, loop))
+        self._put(_Job(due, work, first, next(self._seq), fn, future, loop))
         return await future
 
+    def _put(self, job: _Job) -> None:
+        with self._changed:
+            self._jobs.append(job)
+            self._changed.notify()
+
+    def _pick(self, now: float) -> _Job:
+        later = sorted((j for j in self._jobs if not j.first), key=_Job.order)
+        first = min((j for j in self._jobs if j.first), key=_Job.order, default=None)
+        job = first if first is not None and (not later or self._fits(first, later, now)) else later[0]
+        self._jobs.remove(job)
+        return job
+
+    def _fits(self, first: _Job, later: list[_Job], now: float) -> bool:
+        """Whether the workers, doing `first` now and then `later` in deadline order, finish
+        each later step `guard_seconds` before its listener runs dry."""
+        work = first.work
+        for job in later:
+            work += job.work
+            if now + work / self.workers > job.due - self.guard_seconds:
+                return False
+        return True
+
+    def _take(self) -> _Job | None:
+        with self._changed:
+            while True:
+                if self._stopping:
+                    return None
+                if self._jobs:
+                    job = self._pick(time.perf_counter())
+                    if not job.future.cancelled():  # the client went away while it waited
+                        self._busy += 1
+                        return job
+                    continue
+                self._changed.wait()
+
     def _work(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job.fn is None:
-                return
-            if job.future is not None and job.future.cancelled():  # the client went away meanwhile
-                continue
-            with self._lock:
-                self._busy += 1
+        while (job := self._take()) is not None:
             try:
                 result = job.fn()
             except BaseException as exc:  # handed to the awaiting request, which reports it
-                if job.loop is not None:
-                    job.loop.call_soon_threadsafe(_set_exception, job.future, exc)
+                _settle(job, None, exc)
             else:
-                if job.loop is not None:
-                    job.loop.call_soon_threadsafe(_set_result, job.future, result)
+                _settle(job, result, None)
             finally:
-                with self._lock:
+                with self._changed:
                     self._busy -= 1
 
     def run_on_every_worker(self, fn: Callable[[], T], timeout: float = 120.0) -> list[T]:
@@ -93,33 +133,38 @@ class Scheduler:
         about 30 % slower than later ones. Calls must not overlap: each holds every worker.
         """
         barrier = threading.Barrier(len(self._threads))
-        results: list[concurrent.futures.Future[T]] = []
+
+        def hold_one_worker() -> T:
+            barrier.wait(timeout)  # one job per thread: none may take two
+            return fn()
+
+        futures: list[concurrent.futures.Future[T]] = []
         for _ in self._threads:
-            done: concurrent.futures.Future[T] = concurrent.futures.Future()
-
-            def job(done: concurrent.futures.Future[T] = done) -> None:
-                try:
-                    barrier.wait(timeout)  # one job per thread: none may take two
-                    result = fn()
-                except BaseException as exc:
-                    done.set_exception(exc)
-                else:
-                    done.set_result(result)
-
-            results.append(done)
-            self._queue.put(_Job(_URGENT, next(self._seq), job))
-        return [done.result(timeout) for done in results]
+            futures.append(concurrent.futures.Future())
+            self._put(_Job(float("-inf"), 0.0, True, next(self._seq), hold_one_worker, futures[-1]))
+        return [future.result(timeout) for future in futures]
 
     def shutdown(self) -> None:
-        for _ in self._threads:
-            self._queue.put(_Job(_STOP, next(self._seq), None))
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
 
 
-def _set_result(future: asyncio.Future[Any], result: Any) -> None:
-    if not future.done():
+def _settle(job: _Job, result: Any, exc: BaseException | None) -> None:
+    future = job.future
+    if isinstance(future, concurrent.futures.Future):
+        if exc is None:
+            future.set_result(result)
+        else:
+            future.set_exception(exc)
+    elif job.loop is not None:
+        job.loop.call_soon_threadsafe(_set_async, future, result, exc)
+
+
+def _set_async(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
+    if future.done():
+        return
+    if exc is None:
         future.set_result(result)
-
-
-def _set_exception(future: asyncio.Future[Any], exc: BaseException) -> None:
-    if not future.done():
+    else:
         future.set_exception(exc)

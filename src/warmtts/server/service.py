@@ -42,7 +42,10 @@ class SynthesisService:
         self.settings = settings
         self.preloader = preloader
         self.scheduler = Scheduler(settings.workers)
-        self.capacity = Capacity(settings.workers, settings.max_load, settings.workers + settings.max_queue)
+        self.capacity = Capacity(
+            settings.workers, settings.max_load, settings.workers + settings.max_queue,
+            settings.max_first_audio_seconds, settings.group_chars,
+        )
         self.trimmer = IdleTrimmer()
         self.draining = False  # set on SIGTERM: finish streams in flight, take no new work
         self._services = Services(
