@@ -26,10 +26,11 @@ from typing import Any
 
 import httpx
 
+from bench.reliability_docs import DOC, TITLES, update_section
+from bench.serving.metrics import IN_FLIGHT, gauge
 from bench.serving.process import ServerProcess
 from bench.serving.servers import Warmtts
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "reliability.md"
 SERVER_ENV = {"WARMTTS_WORKERS": "2", "WARMTTS_MAX_QUEUE": "6", "WARMTTS_LOG_LEVEL": "WARNING"}
 TEXTS = {
     "zh-short": ("zh-baker", "你好，今天天气很好。"),
@@ -185,12 +186,11 @@ def run(requests: int, clients: int, seed: int) -> dict[str, Any]:
         wall = time.perf_counter() - started
         time.sleep(2.0)  # let disconnected streams' last steps finish before reading memory
         rss_after = server.rss_bytes()
-        in_flight = next(
-            float(line.split()[1]) for line in httpx.get(server.base_url + "/metrics").text.splitlines()
-            if line.startswith("warmtts_requests_in_flight ")
-        )
+        with httpx.Client() as client:
+            in_flight = gauge(client, server.base_url, IN_FLIGHT)
     sent = sum(len(p) for p in plans)
     result = {
+        "command": f"python -m bench.soak --requests {requests} --clients {clients} --seed {seed}",
         "requests": sent, "clients": clients, "admission_limit": 8, "seed": seed, "wall_seconds": round(wall, 1),
         "statuses": dict(sorted(tally.statuses.items())), "kinds": dict(sorted(tally.kinds.items())),
         "complete_audio": tally.complete, "truncated": tally.truncated[:20], "truncated_count": len(tally.truncated),
@@ -206,10 +206,13 @@ def run(requests: int, clients: int, seed: int) -> dict[str, Any]:
     return result
 
 
-def markdown(result: dict[str, Any], command: str) -> str:
+def markdown(result: dict[str, Any]) -> str:
     statuses = ", ".join(f"{code}: {count}" for code, count in result["statuses"].items())
+    command = result.get("command") or (  # results from before the command was recorded
+        f"python -m bench.soak --requests {result['requests']} --clients {result['clients']} --seed {result['seed']}"
+    )
     lines = [
-        "# Reliability: load and soak",
+        f"## {TITLES['soak']}",
         "",
         f"Command: `{command}` ({result['requests']} requests from {result['clients']} concurrent clients "
         f"against a server that admits {result['admission_limit']} at once; {result['wall_seconds']} s).",
@@ -241,16 +244,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path("bench/results/soak.json"))
-    parser.add_argument("--update-docs", action="store_true", help=f"write the summary to {DOCS}")
+    parser.add_argument("--update-docs", action="store_true", help=f"rewrite the soak section of {DOC}")
     args = parser.parse_args(argv)
     result = run(args.requests, args.clients, args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
-    command = f"python -m bench.soak --requests {args.requests} --clients {args.clients} --seed {args.seed}"
-    text = markdown(result, command)
+    text = markdown(result)
     print(text)
     if args.update_docs:
-        DOCS.write_text(text, encoding="utf-8")
+        update_section("soak", text)
     return 0 if result["passed"] else 1
 
 
