@@ -1,6 +1,6 @@
 """A burst of long streams at once: is every admitted stream whole and ahead of real time?
 
-    python -m bench.burst [--streams 48] [--update-docs]
+    python -m bench.burst [--streams 48] [--retry [--max-attempts 600]] [--update-docs]
 
 One `warmtts serve` with its default settings (a worker per core, default admission) first
 speaks a long Chinese text alone, as the reference (zh-baker is deterministic, so an admitted
@@ -13,6 +13,13 @@ is within 10 % of RSS after warm-up. The clients share the machine with the serv
 on an otherwise idle machine; the results say how much CPU anything else took meanwhile.
 All traffic goes to 127.0.0.1, every wait is bounded, and the run stops itself at its
 deadline (15 minutes).
+
+With `--retry` a refused long-stream client waits the Retry-After it was given and sends again,
+until admitted: the run then shows how long each waited, how many streams the server carried
+at once and how much audio it delivered per second, with every check above applied to all the
+requests, and it passes only if every client got in. No client sends after the last moment its
+stream could still end before the deadline; a 429 without a positive Retry-After, or the most
+attempts allowed, stops a client. It writes bench/results/burst-retry.json and its own section.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import json
 import os
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +37,18 @@ from typing import Any
 import httpx
 import psutil
 
-from bench.burst_report import Exchange, failures, markdown, short_row, summarise_burst
+from bench.burst_report import (
+    RETRY_SECTION,
+    Exchange,
+    RetryClient,
+    failures,
+    markdown,
+    retry_after_ok,
+    retry_markdown,
+    short_row,
+    summarise_burst,
+    summarise_retry,
+)
 from bench.reliability_docs import update_section
 from bench.serving.memory import PeakRss
 from bench.serving.metrics import IN_FLIGHT, gauge
@@ -77,7 +96,28 @@ START_SECONDS = 60.0  # for every client to connect and reach the starting line
 REFERENCE_SECONDS = 180.0
 IDLE_SECONDS = 60.0  # for the server to report nothing in flight after the burst
 SETTLE_SECONDS = 2.0
+MAX_ATTEMPTS = 600  # with --retry: ten minutes of Retry-After 1, more than the deadline leaves
+ADMISSION_MARGIN_SECONDS = 10.0  # kept back beyond the speech's length for the last stream to end
 SPEECH = "/v1/audio/speech"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a long-stream client answers a 429: `max_attempts` 1 is the single-try burst."""
+
+    max_attempts: int = 1
+    last_attempt: float = float("inf")  # perf_counter time after which it sends no more
+
+
+@dataclass
+class Burst:
+    """What the burst's clients recorded; `stuck` clients were still running when the waiting stopped."""
+
+    longs: list[RetryClient]
+    shorts: list[Exchange]
+    started: float  # perf_counter time of the burst's start
+    seconds: float
+    stuck: int
 
 
 def speech_body(text: str) -> bytes:
@@ -125,38 +165,67 @@ def reference(client: httpx.Client, base_url: str, text: str) -> tuple[int, int,
     return len(response.content), int(response.headers["X-Sample-Rate"]), time.perf_counter() - started
 
 
-def burst(base_url: str, streams: int, deadline: float) -> tuple[list[Exchange], list[Exchange], float, int]:
-    """`streams` long requests at once, short ones at SHORT_OFFSETS.
+def retrying(
+    client: httpx.Client, url: str, body: bytes, index: int, started: float, deadline: float, policy: RetryPolicy
+) -> RetryClient:
+    """Send until admitted, waiting after each 429 the seconds its Retry-After gives."""
+    record = RetryClient(index)
+    while True:
+        attempt = exchange(client, url, body, index, time.perf_counter() - started, deadline)
+        record.attempts.append(attempt)
+        if attempt.status == 200:
+            return record
+        if attempt.status != 429:
+            record.stop = f"answered {attempt.status}" if attempt.status else f"no answer: {attempt.error}"
+            return record
+        if len(record.attempts) >= policy.max_attempts:
+            record.stop = "refused; not retrying" if policy.max_attempts == 1 else "refused at every attempt allowed"
+            return record
+        if not retry_after_ok(attempt.retry_after):
+            record.stop = f"refused with Retry-After {attempt.retry_after!r}: no time to retry at"
+            return record
+        wait = int(attempt.retry_after or 0)
+        if time.perf_counter() + wait > policy.last_attempt:
+            record.stop = f"still refused when the last attempt was due (Retry-After {wait} s)"
+            return record
+        time.sleep(wait)
 
-    Returns both lists of exchanges, the wall time, and how many clients were still running
-    when the waiting stopped (their exchanges are not recorded).
-    """
-    barrier = threading.Barrier(streams + len(SHORT_OFFSETS) + 1)
-    longs: list[Exchange] = [Exchange(i, error="client never sent") for i in range(streams)]
-    shorts: list[Exchange] = [Exchange(i, offset, error="client never sent") for i, offset in enumerate(SHORT_OFFSETS)]
+
+def burst(base_url: str, streams: int, deadline: float, policy: RetryPolicy) -> Burst:
+    """`streams` long requests at once (each retried as `policy` says), short ones at SHORT_OFFSETS."""
+    start: list[float] = []  # set by the last party to reach the starting line, before any leaves it
+    barrier = threading.Barrier(streams + len(SHORT_OFFSETS) + 1, action=lambda: start.append(time.perf_counter()))
+    longs = [RetryClient(i, stop="client never sent") for i in range(streams)]
+    shorts = [Exchange(i, offset, error="client never sent") for i, offset in enumerate(SHORT_OFFSETS)]
     long_body, short_body = speech_body(LONG_TEXT), speech_body(SHORT_TEXT)
 
-    def client(slot: list[Exchange], index: int, body: bytes, offset: float) -> None:
+    def client(index: int, offset: float, long: bool) -> None:
         try:
             with httpx.Client(timeout=httpx.Timeout(READ_SECONDS, connect=10.0)) as http:
                 http.get(base_url + "/health")  # connect now: the timed part is the request alone
                 barrier.wait(START_SECONDS)
                 time.sleep(offset)
-                slot[index] = exchange(http, base_url + SPEECH, body, index, offset, deadline)
+                if long:
+                    longs[index] = retrying(http, base_url + SPEECH, long_body, index, start[0], deadline, policy)
+                else:
+                    shorts[index] = exchange(http, base_url + SPEECH, short_body, index, offset, deadline)
         except Exception as exc:  # before sending (connect, starting line): stop the burst, keep the cause
             barrier.abort()
-            slot[index] = Exchange(index, offset, error=f"client failed: {exc!r}"[:300])
+            error = f"client failed: {exc!r}"[:300]
+            if long:
+                longs[index] = RetryClient(index, stop=error)
+            else:
+                shorts[index] = Exchange(index, offset, error=error)
 
-    threads = [threading.Thread(target=client, args=(longs, i, long_body, 0.0), daemon=True) for i in range(streams)]
-    threads += [threading.Thread(target=client, args=(shorts, i, short_body, offset), daemon=True)
+    threads = [threading.Thread(target=client, args=(i, 0.0, True), daemon=True) for i in range(streams)]
+    threads += [threading.Thread(target=client, args=(i, offset, False), daemon=True)
                 for i, offset in enumerate(SHORT_OFFSETS)]
     for thread in threads:
         thread.start()
     barrier.wait(START_SECONDS)
-    started = time.perf_counter()
-    for thread in threads:  # every read is bounded by READ_SECONDS, so these joins end
+    for thread in threads:  # every read is bounded by READ_SECONDS and no retry waits past the deadline
         thread.join(max(0.0, deadline - time.perf_counter()) + READ_SECONDS + 5.0)
-    return longs, shorts, time.perf_counter() - started, sum(thread.is_alive() for thread in threads)
+    return Burst(longs, shorts, start[0], time.perf_counter() - start[0], sum(t.is_alive() for t in threads))
 
 
 def wait_idle(client: httpx.Client, base_url: str, deadline: float) -> float | None:
@@ -168,7 +237,10 @@ def wait_idle(client: httpx.Client, base_url: str, deadline: float) -> float | N
     return count
 
 
-def run(streams: int, deadline_seconds: float, server_src: Path | None, label: str | None) -> dict[str, Any]:
+def run(
+    streams: int, deadline_seconds: float, server_src: Path | None, label: str | None, retry_attempts: int | None = None
+) -> dict[str, Any]:
+    """The whole run; `retry_attempts` (None: one try each) makes refused long-stream clients retry."""
     began, started = time.perf_counter(), datetime.now(UTC).isoformat(timespec="seconds")
     deadline = began + deadline_seconds
     env = dict(SERVER_ENV)
@@ -183,16 +255,26 @@ def run(streams: int, deadline_seconds: float, server_src: Path | None, label: s
             time.sleep(SETTLE_SECONDS)  # idle as long as before the reading after the burst, so the two compare
             rss_warm = server.rss_bytes()
             cpu_before = _cpu_use(server.pid)
+            burst_deadline = deadline - BURST_MARGIN_SECONDS
+            policy = RetryPolicy()
+            if retry_attempts is not None:  # an admitted stream never dry ends within its speech's length
+                last = burst_deadline - long_bytes / (2 * rate) - ADMISSION_MARGIN_SECONDS
+                policy = RetryPolicy(retry_attempts, last)
             with PeakRss(server, interval=0.25) as peak:
-                longs, shorts, burst_seconds, stuck = burst(server.base_url, streams, deadline - BURST_MARGIN_SECONDS)
+                ran = burst(server.base_url, streams, burst_deadline, policy)
             cpu = {name: round(after - cpu_before[name], 1) for name, after in _cpu_use(server.pid).items()}
             in_flight = wait_idle(client, server.base_url, min(deadline, time.perf_counter() + IDLE_SECONDS))
             time.sleep(SETTLE_SECONDS)
             rss_after = server.rss_bytes()
-    deadline_hit = (time.perf_counter() > deadline or stuck > 0
-                    or any(e.error == "stopped at the run's deadline" for e in longs))
+    requests = ([a for c in ran.longs for a in c.attempts] if retry_attempts is not None
+                else [c.last_exchange() for c in ran.longs])
+    deadline_hit = (time.perf_counter() > deadline or ran.stuck > 0
+                    or any(e.error == "stopped at the run's deadline" for e in requests))
+    command = f"python -m bench.burst --streams {streams}"
+    if retry_attempts is not None:
+        command += " --retry" + (f" --max-attempts {retry_attempts}" if retry_attempts != MAX_ATTEMPTS else "")
     result: dict[str, Any] = {
-        "command": f"python -m bench.burst --streams {streams}",
+        "command": command,
         "started": started,
         "cores": os.cpu_count(),
         "server_env": env | ({"PYTHONPATH": str(server_src)} if server_src else {}),
@@ -206,19 +288,22 @@ def run(streams: int, deadline_seconds: float, server_src: Path | None, label: s
             "short_bytes": short_bytes,
         },
         "reference_consistent": again == long_bytes,
-        "burst_seconds": round(burst_seconds, 1),
+        "burst_seconds": round(ran.seconds, 1),
         "cpu_seconds_during_burst": {
             "server": cpu["server"], "clients": cpu["clients"],
             "rest_of_machine": round(max(0.0, cpu["machine"] - cpu["server"] - cpu["clients"]), 1),
         },
         "in_flight_after": in_flight,
-        "burst": summarise_burst(longs, long_bytes, 2 * rate),
-        "short_requests": [short_row(e, short_bytes, 2 * rate) for e in shorts],
+        "burst": summarise_burst(requests, long_bytes, 2 * rate, with_rows=retry_attempts is None),
+        "short_requests": [short_row(e, short_bytes, 2 * rate) for e in ran.shorts],
         "rss": {
             "warm_mb": _mb(rss_warm), "after_mb": _mb(rss_after), "peak_mb": _mb(peak.peak_bytes),
             "change": round(rss_after / rss_warm - 1, 4),
         },
     }
+    if retry_attempts is not None:
+        result["last_attempt_seconds"] = round(policy.last_attempt - ran.started, 1)
+        result["retry"] = summarise_retry(ran.longs, long_bytes, 2 * rate, retry_attempts)
     result["wall_seconds"] = round(time.perf_counter() - began, 1)
     result["failures"] = failures(result)
     result["passed"] = not result["failures"]
@@ -256,21 +341,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--streams", type=int, default=48, help="long streams sent at once (default 48)")
     parser.add_argument("--deadline", type=float, default=DEADLINE_SECONDS, help="seconds before the run stops itself")
-    parser.add_argument("--out", type=Path, default=RESULTS / "burst.json")
+    parser.add_argument("--retry", action="store_true",
+                        help="refused long-stream clients retry after their Retry-After until admitted")
+    parser.add_argument("--max-attempts", type=int,
+                        help=f"with --retry: the most requests one client sends (default {MAX_ATTEMPTS})")
+    parser.add_argument("--out", type=Path,
+                        help=f"results JSON (default bench/results/burst.json, with --retry {RETRY_SECTION}.json)")
     parser.add_argument("--server-src", type=Path, help="serve from this src/ folder instead (e.g. an older commit's)")
     parser.add_argument("--server-label", help="what the server is, for the results (e.g. a commit)")
-    parser.add_argument("--update-docs", action="store_true", help="rewrite the burst section of docs/reliability.md")
+    parser.add_argument("--update-docs", action="store_true",
+                        help="rewrite this run's section of docs/reliability.md (burst, or with --retry burst-retry)")
     args = parser.parse_args(argv)
     if not 1 <= args.streams <= 1000:
         raise SystemExit("--streams must be within 1..1000")
+    if args.max_attempts is not None and not (args.retry and 1 <= args.max_attempts <= 10000):
+        raise SystemExit("--max-attempts goes with --retry and must be within 1..10000")
     check_environment(dict(os.environ))
-    result = run(args.streams, args.deadline, args.server_src, args.server_label)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
-    text = markdown(result)
+    attempts = (args.max_attempts or MAX_ATTEMPTS) if args.retry else None
+    result = run(args.streams, args.deadline, args.server_src, args.server_label, attempts)
+    section = RETRY_SECTION if args.retry else "burst"
+    out = args.out or RESULTS / f"{section}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    text = retry_markdown(result) if args.retry else markdown(result)
     print(text)
     if args.update_docs:
-        update_section("burst", text)
+        update_section(section, text)
     return 0 if result["passed"] else 1
 
 

@@ -20,7 +20,16 @@ HEADER = (
     "Each section below is generated from its own results JSON in `bench/results/` by the command it "
     "names (with `--update-docs`); a run rewrites only its own section.\n"
 )
-TITLES = {"soak": "Load and soak", "burst": "A burst of long streams"}
+TITLES = {
+    "soak": "Load and soak",
+    "burst": "A burst of long streams",
+    "burst-retry": "A burst of long streams, clients retrying",
+}
+COMMANDS = {
+    "soak": "python -m bench.soak --update-docs",
+    "burst": "python -m bench.burst --update-docs",
+    "burst-retry": "python -m bench.burst --retry --update-docs",
+}
 
 
 def markers(name: str) -> tuple[str, str]:
@@ -39,7 +48,7 @@ def replace_section(document: str, name: str, body: str) -> str:
 
 
 def not_run(name: str) -> str:
-    return f"## {TITLES[name]}\n\nNot run yet: `python -m bench.{name} --update-docs` writes this section.\n"
+    return f"## {TITLES[name]}\n\nNot run yet: `{COMMANDS[name]}` writes this section.\n"
 
 
 def update_section(name: str, body: str, doc: Path = DOC) -> None:
@@ -56,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--doc", type=Path, default=DOC)
     args = parser.parse_args(argv)
-    renderers = {"soak": soak.markdown, "burst": burst_report.markdown}
+    renderers = {"soak": soak.markdown, "burst": burst_report.markdown, "burst-retry": burst_report.retry_markdown}
     for name, render in renderers.items():
         path = args.results / f"{name}.json"
         if path.exists():

@@ -174,6 +174,7 @@ def run(requests: int, clients: int, seed: int) -> dict[str, Any]:
             reference = reference_samples(client, server.base_url)
             for _ in range(3):  # warm-up: the same mix once, single client
                 reference_samples(client, server.base_url)
+        time.sleep(2.0)  # the server trims freed memory once idle for a second: read it settled, as after the run
         rss_warm = server.rss_bytes()
         tally = Tally()
         started = time.perf_counter()

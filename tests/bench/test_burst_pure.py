@@ -1,26 +1,36 @@
-"""The burst's pure parts: playout deficit, per-exchange rows, the verdict and the docs sections.
+"""The burst's pure parts: playout deficit, per-exchange rows, the retry summary, the verdict
+and the docs sections.
 
-No server is started; the burst itself runs as `python -m bench.burst`.
+No server is started (the retry loop talks to httpx's mock transport); the burst itself runs as
+`python -m bench.burst`.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bench import reliability_docs, soak
-from bench.burst import LONG_TEXT, check_environment
+from bench.burst import LONG_TEXT, RetryPolicy, check_environment, retrying
 from bench.burst_report import (
+    RETRY_SECTION,
     Exchange,
+    RetryClient,
     compact,
     failures,
     markdown,
+    peak_overlap,
     playout_deficit,
+    received_interval,
     retry_after_ok,
+    retry_markdown,
     short_row,
     summarise_burst,
+    summarise_retry,
 )
 
 BPS = 48000.0  # zh-baker pcm: 24000 Hz, 16-bit mono
@@ -170,3 +180,152 @@ def test_the_long_text_is_varied_and_the_environment_is_checked() -> None:
     check_environment({"PATH": "/bin", "WARMTTS_LOG_LEVEL": "DEBUG"})
     with pytest.raises(SystemExit, match="WARMTTS_WORKERS"):
         check_environment({"WARMTTS_WORKERS": "2"})
+
+
+def test_peak_overlap_counts_streams_received_at_once() -> None:
+    assert peak_overlap([]) == 0
+    assert peak_overlap([(0.0, 10.0)]) == 1
+    assert peak_overlap([(0.0, 10.0), (2.0, 4.0), (3.0, 12.0), (11.0, 20.0)]) == 3  # at 3 s: all but the last
+    assert peak_overlap([(0.0, 5.0), (5.0, 9.0), (9.0, 12.0)]) == 1  # one ends as the next starts
+    assert peak_overlap([(1.0, 2.0)] * 4) == 4
+
+
+def _admitted_after(index: int, retries: int, wait: float = 1.0, gap: float = 0.5) -> RetryClient:
+    """Refused `retries` times (Retry-After 1, each 0.02 s), then admitted and whole."""
+    client = RetryClient(index)
+    for n in range(retries):
+        client.attempts.append(Exchange(index, n * (wait + 0.02), status=429, status_seconds=0.02, retry_after="1"))
+    stream = _whole(index, gap)
+    stream.offset_seconds = retries * (wait + 0.02)
+    client.attempts.append(stream)
+    return client
+
+
+def test_received_interval_is_counted_from_the_burst_start() -> None:
+    client = _admitted_after(0, retries=2)  # sent at 2.04 s, bytes at +0.2 … +1.7 s
+    assert client.admitted is not None
+    assert received_interval(client.admitted) == pytest.approx((2.24, 3.74))
+    assert client.admitted_seconds == pytest.approx(2.05)
+    assert received_interval(Exchange(0, 3.0, status=200)) is None
+    assert RetryClient(1, [_refused(1)], stop="refused; not retrying").admitted is None
+
+
+def test_retry_summary_says_when_clients_got_in_and_what_was_carried_at_once() -> None:
+    clients = [_admitted_after(0, 0), _admitted_after(1, 2), _admitted_after(2, 4, gap=0.1),
+               RetryClient(3, [_refused(3)] * 3, stop="refused at every attempt allowed")]
+    retry = summarise_retry(clients, REFERENCE, BPS, max_attempts=3)
+    assert (retry["clients"], retry["admitted"], retry["max_attempts"]) == (4, 3, 3)
+    assert retry["not_admitted_examples"] == ["#3: refused at every attempt allowed (3 attempts)"]
+    assert retry["admission_seconds"]["n"] == 3
+    assert retry["admission_seconds"]["p50"] == pytest.approx(2.05)
+    assert retry["admission_seconds"]["max"] == pytest.approx(4.09)
+    assert (retry["attempts"]["p50"], retry["attempts"]["max"]) == (3.0, 5)
+    # received: 0.2–1.7 s, 2.24–3.74 s, 4.28–4.58 s: never two at once
+    assert retry["peak_receiving"] == 1
+    assert retry["audio_seconds_delivered"] == pytest.approx(12.0)  # three whole 4 s streams
+    assert retry["last_byte_seconds"] == pytest.approx(4.58)
+    assert retry["audio_per_wall_second"] == pytest.approx(12.0 / 4.58, abs=0.01)
+    rows = retry["rows"]
+    assert [r["attempts"] for r in rows] == [1, 3, 5, 3]
+    assert rows[1]["retry_after"] == {"1": 2} and rows[1]["stream"]["whole"] is True
+    assert rows[3]["stream"] is None and rows[3]["admitted_seconds"] is None
+    nobody = summarise_retry([RetryClient(0, stop="client never sent")], REFERENCE, BPS, max_attempts=3)
+    assert nobody["peak_receiving"] == 0 and nobody["audio_per_wall_second"] is None
+    assert nobody["not_admitted_examples"] == ["#0: client never sent (0 attempts)"]
+
+
+def _retry_result(clients: list[RetryClient]) -> dict[str, Any]:
+    result = _result([a for c in clients for a in c.attempts])
+    result["burst"] = summarise_burst([a for c in clients for a in c.attempts], REFERENCE, BPS, with_rows=False)
+    result |= {"command": "python -m bench.burst --streams 3 --retry", "last_attempt_seconds": 570.0,
+               "retry": summarise_retry(clients, REFERENCE, BPS, max_attempts=600)}
+    result["failures"] = failures(result)
+    result["passed"] = not result["failures"]
+    return result
+
+
+def test_a_retry_run_passes_only_when_every_client_got_in_and_judges_every_refusal() -> None:
+    passed = _retry_result([_admitted_after(0, 0), _admitted_after(1, 2), _admitted_after(2, 3)])
+    assert passed["failures"] == [] and "rows" not in passed["burst"]
+    assert (passed["burst"]["admitted"], passed["burst"]["refused_429"]) == (3, 5)
+    text = retry_markdown(passed)
+    assert text.startswith("## A burst of long streams, clients retrying\n")
+    assert "at most 600 times and none later than 570 s into the burst" in text
+    assert "| clients admitted in the end | answered 200 after retrying as told; all must be, before the deadline " \
+           "| 3 of 3 |" in text
+    assert "| attempts per client, p50 / max | requests a client sent, the admitted one included | 3 / 4 |" in text
+    assert "| refusals with 429 | over all requests, first tries and retries alike | 5 |" in text
+    assert "**PASS**" in text
+
+    slow_retry = _admitted_after(1, 2)
+    slow_retry.attempts[1].status_seconds = 0.3  # a retry's refusal, not the first one
+    left_out = RetryClient(2, [_refused(2, retry="0")], stop="refused with Retry-After '0': no time to retry at")
+    failed = _retry_result([_admitted_after(0, 0), slow_retry, left_out])
+    reasons = failed["failures"]
+    assert any("took longer than 0.1 s (slowest 0.300 s)" in r for r in reasons)
+    assert any("without a positive whole-second Retry-After" in r for r in reasons)
+    assert any(r.startswith("1 of 3 clients were not admitted before the deadline: #2: refused with Retry-After")
+               for r in reasons)
+    assert "**FAIL**" in retry_markdown(failed) and "Why it fails" in retry_markdown(failed)
+
+
+def test_the_retry_run_writes_its_own_section(tmp_path: Path) -> None:
+    doc = tmp_path / "reliability.md"
+    reliability_docs.update_section("burst", markdown(_result([_whole(0)])), doc)
+    reliability_docs.update_section(RETRY_SECTION, retry_markdown(_retry_result([_admitted_after(0, 1)])), doc)
+    reliability_docs.update_section("burst", markdown(_result([_whole(0), _refused(1)])), doc)
+    text = doc.read_text(encoding="utf-8")
+    assert "<!-- reliability:burst-retry:begin (generated from bench/results/burst-retry.json;" in text
+    assert text.count("## A burst of long streams, clients retrying") == 1 and text.count("<!-- reliability:") == 4
+    assert "| 1 / 1 |" in text and "| 1 / 0 |" not in text  # the single-try section rewritten
+    assert text.index("## A burst of long streams\n") < text.index("## A burst of long streams, clients retrying")
+
+
+URL = "http://127.0.0.1:9/v1/audio/speech"  # answered by the mock transport, never sent
+
+
+def _server(*answers: httpx.Response) -> tuple[httpx.Client, list[float]]:
+    """A client whose requests get `answers` in turn; the list records when each was sent."""
+    sent: list[float] = []
+    queue = list(answers)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        sent.append(time.perf_counter())
+        return queue.pop(0)
+
+    return httpx.Client(transport=httpx.MockTransport(handle)), sent
+
+
+def _busy(retry_after: str | None) -> httpx.Response:
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    return httpx.Response(429, headers=headers, json={"error": {"message": "server busy"}})
+
+
+def test_a_client_retries_after_the_seconds_it_was_given_until_admitted() -> None:
+    http, sent = _server(_busy("1"), httpx.Response(200, content=iter([b"\0" * 2400] * 2)))
+    began = time.perf_counter()
+    client = retrying(http, URL, b"{}", 0, began, began + 30, RetryPolicy(5, began + 20))
+    assert client.stop is None and len(client.attempts) == 2 and client.admitted is not None
+    assert client.admitted.received == 4800
+    assert sent[1] - sent[0] >= 1.0  # waited the Retry-After
+    assert client.attempts[1].offset_seconds >= 1.0 and client.attempts[0].retry_after == "1"
+
+
+@pytest.mark.parametrize(
+    ("answers", "policy_attempts", "window", "stop"),
+    [
+        ((_busy(None),), 5, 20.0, "refused with Retry-After None: no time to retry at"),
+        ((_busy("0"),), 5, 20.0, "refused with Retry-After '0': no time to retry at"),
+        ((_busy("1"),), 1, 20.0, "refused; not retrying"),
+        ((_busy("7"),), 5, 5.0, "still refused when the last attempt was due (Retry-After 7 s)"),
+        ((httpx.Response(503),), 5, 20.0, "answered 503"),
+    ],
+)
+def test_a_client_stops_without_waiting_when_it_cannot_retry_as_told(
+    answers: tuple[httpx.Response, ...], policy_attempts: int, window: float, stop: str
+) -> None:
+    http, sent = _server(*answers)
+    began = time.perf_counter()
+    client = retrying(http, URL, b"{}", 4, began, began + 30, RetryPolicy(policy_attempts, began + window))
+    assert client.stop == stop and len(sent) == 1 and client.admitted is None
+    assert time.perf_counter() - began < 1.0

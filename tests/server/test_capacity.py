@@ -98,8 +98,10 @@ def test_speed_changes_audio_per_character_not_the_voice_estimate() -> None:
 def test_first_audio_waits_for_the_streams_admitted_before_it_to_start() -> None:
     # A step is 1 s of work; each waiting stream needs two (a first piece and one in hand).
     cap = capacity(workers=2, max_first_audio=3.0)
+    new = Reservation(cap, "zh", 400, 1.0)
     cap.reserve("zh", 400, 1.0)  # waiting: (2 + 1) / 2 workers = 1.5 s for the next one
-    assert cap.first_audio_seconds("zh", 1.0) == pytest.approx(1.5)
+    assert cap.first_audio_seconds(new) == pytest.approx(1.5)
+    assert cap.first_audio_seconds(Reservation(cap, "zh", 4, 1.0)) == pytest.approx(1.05)  # a short text: 0.1 s
     cap.reserve("zh", 400, 1.0)  # (4 + 1) / 2 = 2.5 s
     cap.reserve("zh", 400, 1.0)  # (6 + 1) / 2 = 3.5 s: too long
     with pytest.raises(OverloadedError, match="server busy starting 3 streams") as refused:
@@ -111,10 +113,13 @@ def test_playing_streams_leave_less_time_for_new_starts() -> None:
     cap = capacity(workers=2, max_first_audio=2.5)
     for _ in range(10):  # ten playing streams need 10 × 0.1 of the 2 workers: half is spare
         started(cap)
-    assert cap.first_audio_seconds("zh", 1.0) == pytest.approx(1 / (0.5 * 2))
+    new = Reservation(cap, "zh", 400, 1.0)
+    assert cap.first_audio_seconds(new) == pytest.approx(1 / (0.5 * 2))
+    cap.reserve("zh", 10, 1.0)  # a short one waiting: a quarter step, all of its text
+    assert cap.first_audio_seconds(new) == pytest.approx((0.25 + 1) / (0.5 * 2))
     cap.reserve("zh", 400, 1.0)
-    assert cap.first_audio_seconds("zh", 1.0) == pytest.approx((2 + 1) / (0.5 * 2))
-    with pytest.raises(OverloadedError, match="first audio would take about 3.0 s"):
+    assert cap.first_audio_seconds(new) == pytest.approx((0.25 + 2 + 1) / (0.5 * 2))
+    with pytest.raises(OverloadedError, match="first audio would take about 3.2 s"):
         cap.reserve("zh", 400, 1.0)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
 
+import av
+import httpx
 import pytest
 
 from tests.server.conftest import Server
@@ -34,6 +37,7 @@ def test_synthesize_in_the_browser(server: Server, artifacts: Path) -> None:
             assert page.get_by_role("button").inner_text() == "开始合成 / Synthesize"
             page.wait_for_selector("#voice option[value='zh-baker']", state="attached")
             page.fill("#text", TEXT)
+            page.select_option("#format", "mp3")
             # Record what the page shows over time: states and progress values.
             page.evaluate(
                 """() => {
@@ -43,6 +47,7 @@ def test_synthesize_in_the_browser(server: Server, artifacts: Path) -> None:
                     setInterval(() => window.seen.progress.push(document.getElementById('progress').value), 10);
                 }"""
             )
+            tts_before = server.log.read_text().count("route=/tts")
             page.click("#go")
             page.wait_for_selector("#state[data-state='done']", timeout=60_000)
             seen = page.evaluate("window.seen")
@@ -62,7 +67,15 @@ def test_synthesize_in_the_browser(server: Server, artifacts: Path) -> None:
             )
             assert 4.0 < duration < 20.0
             page.wait_for_selector("#download:not([hidden])")
-            assert page.get_attribute("#download", "download") == "warmtts.wav"
+            assert page.get_attribute("#download", "download") == "warmtts.mp3"
+            # The link is the server's copy of what was streamed, not a second synthesis.
+            kept = httpx.get(server.url + page.get_attribute("#download", "href"))
+            assert kept.status_code == 200 and kept.headers["content-type"] == "audio/mpeg"
+            with av.open(io.BytesIO(kept.content)) as container:
+                stream = container.streams.audio[0]
+                seconds = sum(f.samples for f in container.decode(stream)) / stream.rate
+            assert seconds == pytest.approx(duration, abs=0.1)
+            assert server.log.read_text().count("route=/tts") == tts_before
             page.screenshot(path=str(artifacts / "web-page.png"), full_page=True)
         finally:
             browser.close()

@@ -116,9 +116,11 @@ class Capacity:
         measured = self._speeds.get(voice, _UNMEASURED)
         return chars * measured.audio_per_char / speed * measured.rtf
 
-    def step_work(self, voice: str, speed: float) -> float:
-        """Worker seconds of a typical step (clauses are grouped up to `step_chars`)."""
-        return self.work(voice, self.step_chars, speed)
+    def step_work(self, reservation: Reservation, steps: int = 1) -> float:
+        """Worker seconds of the request's next `steps` steps: clauses are grouped up to
+        `step_chars`, and a short text is all done in less."""
+        chars = min(steps * self.step_chars, reservation.remaining_chars)
+        return self.work(reservation.voice, chars, reservation.speed)
 
     def remaining_work(self, reservation: Reservation) -> float:
         """Worker seconds the request still needs, from its text left and its voice's speed."""
@@ -136,25 +138,26 @@ class Capacity:
         with self._lock:
             return sum(self.rtf(r.voice) for r in self._admitted) / self.workers
 
-    def first_audio_seconds(self, voice: str, speed: float) -> float:
-        """When a request admitted now would expect its first audio: after the requests admitted
-        before it have started (a first piece and one more each), in the workers' spare time."""
+    def first_audio_seconds(self, request: Reservation) -> float:
+        """When `request`, admitted now, would expect its first audio: after the requests
+        admitted before it have started (a first piece and one more each), in the workers'
+        spare time."""
         started_load = sum(self.rtf(r.voice) for r in self._admitted if r.started) / self.workers
         spare = max(_MIN_SPARE, 1.0 - started_load) * self.workers
-        waiting = sum(2 * self.step_work(r.voice, r.speed) for r in self._admitted if not r.started)
-        return (waiting + self.step_work(voice, speed)) / spare
+        waiting = sum(self.step_work(r, steps=2) for r in self._admitted if not r.started)
+        return (waiting + self.step_work(request)) / spare
 
     def reserve(self, voice: str, chars: int, speed: float) -> Reservation:
         """Admit a request or raise OverloadedError with the seconds until one would fit."""
+        reservation = Reservation(self, voice, chars, speed)
         with self._lock:
             if self._admitted:
-                self._check(voice, speed)
-            reservation = Reservation(self, voice, chars, speed)
+                self._check(reservation)
             self._admitted.append(reservation)
-            return reservation
+        return reservation
 
-    def _check(self, voice: str, speed: float) -> None:
-        count = len(self._admitted)
+    def _check(self, request: Reservation) -> None:
+        voice, count = request.voice, len(self._admitted)
         if count >= self.max_requests:
             retry = self._retry_after(demand_to_free=0.0, count_to_free=1)
             raise OverloadedError(f"server busy: {count} requests in progress (the limit); retry in {retry} s", retry)
@@ -166,7 +169,7 @@ class Capacity:
                 f"retry in {retry} s",
                 retry,
             )
-        first_audio = self.first_audio_seconds(voice, speed)
+        first_audio = self.first_audio_seconds(request)
         if first_audio > self.max_first_audio_seconds:
             retry = max(1, math.ceil(first_audio - self.max_first_audio_seconds))
             raise OverloadedError(

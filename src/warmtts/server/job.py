@@ -161,8 +161,8 @@ class Job:
     def _due(self) -> tuple[float, float, bool]:
         """When this job's next step is due, its expected work, and whether it is the first:
         a first step is due when the request arrived; a later one when the listener runs out of
-        the audio already sent. The work is that of a typical step."""
-        work = self._services.capacity.step_work(self.voice, self._reservation.speed)
+        the audio already sent. The work is that of a typical step, or of the text left."""
+        work = self._services.capacity.step_work(self._reservation)
         if self._first_audio_at is None:
             return self._arrived, work, True
         return self._first_audio_at + self._audio_seconds, work, False
