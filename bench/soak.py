@@ -216,7 +216,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"## {TITLES['soak']}",
         "",
         f"Command: `{command}` ({result['requests']} requests from {result['clients']} concurrent clients "
-        f"against a server that admits {result['admission_limit']} at once; {result['wall_seconds']} s).",
+        f"against a server with 2 workers that admits by capacity, at most {result['admission_limit']} at once; "
+        f"{result['wall_seconds']} s).",
         "",
         "| check | result |",
         "|---|---|",

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import time
 
+from tests.polling import poll
 from warmtts.memory import IdleTrimmer
-
-
-def wait_for(condition, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
 
 
 def test_trims_once_after_the_last_request_of_a_burst() -> None:
@@ -24,7 +16,7 @@ def test_trims_once_after_the_last_request_of_a_burst() -> None:
             trimmer.busy()
             trimmer.idle()
         assert trimmer.trims == 0
-        assert wait_for(lambda: trimmer.trims == 1)
+        assert poll(lambda: trimmer.trims == 1, 5.0)
         time.sleep(0.3)
         assert trimmer.trims == 1  # idle on: nothing more to give back
     finally:
@@ -41,6 +33,6 @@ def test_never_trims_while_busy() -> None:
         time.sleep(0.2)
         assert trimmer.trims == 0
         trimmer.idle()
-        assert wait_for(lambda: trimmer.trims == 1)
+        assert poll(lambda: trimmer.trims == 1, 5.0)
     finally:
         trimmer.stop()

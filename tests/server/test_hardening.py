@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import httpx
 import pytest
 from openai import OpenAI
 
+from tests.polling import poll
 from tests.server.conftest import Server, start_server, stop_server
 
 LONG_ZH = "春天来了，花园里的花都开了，小鸟在树上唱歌。" * 15
@@ -25,15 +25,6 @@ def metric(server: Server, name: str) -> float:
         if line.startswith(name + " "):
             return float(line.split()[1])
     raise AssertionError(f"no metric {name}")
-
-
-def poll(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
 
 
 @pytest.fixture

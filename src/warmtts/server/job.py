@@ -3,7 +3,8 @@
 A job owns the engine's chunk stream, the request's reservation of capacity, its encoders and
 its report (one log line, metrics by outcome). Each step runs on a synthesis worker: the next
 piece of speech is synthesised *and* encoded there (and framed as an SSE event), so the event
-loop only moves bytes. Steps are queued by deadline (see scheduler.py). Whoever opens a job
+loop only moves bytes. Each step is queued with when its listener needs it (see scheduler.py).
+Whoever opens a job
 closes it in a `finally` (the streaming response, or the route's `async with`), which gives
 the reservation back at once; nothing waits for the garbage collector.
 """
@@ -117,20 +118,27 @@ class Job:
     def _step(self) -> _Step:
         """Synthesise and encode the next piece; the last step flushes the encoders."""
         with self._step_lock:
-            started = time.perf_counter()
-            scheduler = self._services.scheduler
-            contended = scheduler.busy >= scheduler.workers
-            if self._closed:
-                return _Step(b"", 0.0, 0, 0.0, last=True)
-            if self._encoder is None:
-                self._open_encoders()
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return self._finish(started)
-            data = self._frame(self._encoder.feed(chunk.pcm), chunk.source_chars)  # type: ignore[union-attr]
-            if self._keeper is not None:
-                self._keeper.feed(chunk.pcm)
-            return _Step(data, chunk.seconds, chunk.source_chars, time.perf_counter() - started, False, contended)
+            try:
+                return self._next_step()
+            finally:
+                if self._closed:  # closed while this step ran: stop the synthesis now
+                    self._stream.close()
+
+    def _next_step(self) -> _Step:
+        started = time.perf_counter()
+        scheduler = self._services.scheduler
+        contended = scheduler.busy >= scheduler.workers
+        if self._closed:
+            return _Step(b"", 0.0, 0, 0.0, last=True)
+        if self._encoder is None:
+            self._open_encoders()
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            return self._finish(started)
+        data = self._frame(self._encoder.feed(chunk.pcm), chunk.source_chars)  # type: ignore[union-attr]
+        if self._keeper is not None:
+            self._keeper.feed(chunk.pcm)
+        return _Step(data, chunk.seconds, chunk.source_chars, time.perf_counter() - started, False, contended)
 
     def _open_encoders(self) -> None:
         from warmtts.audio.encode import FileEncoder, make_encoder
@@ -254,7 +262,8 @@ class Job:
         return _sse(event)
 
     def close(self) -> None:
-        """Give everything back and report, once; a step still running stops the stream after it."""
+        """Give everything back and report, once; a step still running stops the synthesis when
+        it ends, and its result is dropped."""
         if self._closed:
             return
         self._closed = True
