@@ -38,6 +38,16 @@ def test_admits_while_the_streams_can_all_play_in_real_time() -> None:
         cap.reserve("zh", 400, 1.0)
 
 
+def test_a_stream_whose_synthesis_is_done_needs_no_worker_time() -> None:
+    cap = capacity(workers=1, max_load=0.15)  # room for one stream
+    sending = cap.reserve("zh", 400, 1.0)
+    with pytest.raises(OverloadedError):
+        cap.reserve("zh", 400, 1.0)
+    sending.finish()  # all computed; the response is still being sent
+    assert cap.load == 0.0 and cap.admitted == 1
+    cap.reserve("zh", 400, 1.0)
+
+
 def test_the_first_request_is_always_admitted() -> None:
     cap = capacity(max_load=0.01)
     cap.reserve("zh", 10_000, 1.0)

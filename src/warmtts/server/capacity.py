@@ -68,6 +68,7 @@ class Reservation:
         self.speed = speed
         self.remaining_chars = chars
         self.started = False  # its first audio has been computed
+        self.finished = False  # all of it has been computed; what is left is sending it
         self.released = False
 
     def progress(self, compute_seconds: float, audio_seconds: float, chars: int, contended: bool) -> None:
@@ -76,6 +77,12 @@ class Reservation:
             self._capacity.observe(self.voice, compute_seconds, audio_seconds, chars / self.speed)
         self.remaining_chars = max(0, self.remaining_chars - chars)
         self.started = True
+
+    def finish(self) -> None:
+        """Synthesis is done: the request still holds its place until its response has been
+        sent, but no longer needs worker time."""
+        self.finished = True
+        self.remaining_chars = 0
 
     def release(self) -> None:
         self._capacity.release(self)
@@ -136,13 +143,17 @@ class Capacity:
     def load(self) -> float:
         """Share of the workers' time the admitted streams need to play in real time."""
         with self._lock:
-            return sum(self.rtf(r.voice) for r in self._admitted) / self.workers
+            return self._demand() / self.workers
+
+    def _demand(self) -> float:
+        """Worker seconds per second the streams still being synthesised need."""
+        return sum(self.rtf(r.voice) for r in self._admitted if not r.finished)
 
     def first_audio_seconds(self, request: Reservation) -> float:
         """When `request`, admitted now, would expect its first audio: after the requests
         admitted before it have started (a first piece and one more each), in the workers'
         spare time."""
-        started_load = sum(self.rtf(r.voice) for r in self._admitted if r.started) / self.workers
+        started_load = sum(self.rtf(r.voice) for r in self._admitted if r.started and not r.finished) / self.workers
         spare = max(_MIN_SPARE, 1.0 - started_load) * self.workers
         waiting = sum(self.step_work(r, steps=2) for r in self._admitted if not r.started)
         return (waiting + self.step_work(request)) / spare
@@ -161,7 +172,7 @@ class Capacity:
         if count >= self.max_requests:
             retry = self._retry_after(demand_to_free=0.0, count_to_free=1)
             raise OverloadedError(f"server busy: {count} requests in progress (the limit); retry in {retry} s", retry)
-        needed = sum(self.rtf(r.voice) for r in self._admitted) + self.rtf(voice) - self.max_load * self.workers
+        needed = self._demand() + self.rtf(voice) - self.max_load * self.workers
         if needed > _EPSILON:
             retry = self._retry_after(demand_to_free=needed, count_to_free=0)
             raise OverloadedError(
@@ -188,7 +199,7 @@ class Capacity:
     def _retry_after(self, demand_to_free: float, count_to_free: int) -> int:
         """Whole seconds until admitted streams that free `demand_to_free` of worker demand and
         `count_to_free` places have finished, the workers shared equally among those left."""
-        streams = sorted((self.remaining_work(r), self.rtf(r.voice)) for r in self._admitted)
+        streams = sorted((self.remaining_work(r), 0.0 if r.finished else self.rtf(r.voice)) for r in self._admitted)
         elapsed, done_work, freed_demand = 0.0, 0.0, 0.0
         for finished, (work, demand) in enumerate(streams, start=1):
             active = len(streams) - finished + 1

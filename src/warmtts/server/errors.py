@@ -56,8 +56,8 @@ def install(app: FastAPI) -> None:
             return error_response(429, str(exc), "rate_limit_exceeded", {"Retry-After": str(exc.retry_after)})
         if isinstance(exc, UnauthorizedError):
             return error_response(401, str(exc), "authentication_error", {"WWW-Authenticate": "Bearer"})
-        if isinstance(exc, SynthesisTimeoutError):
-            return error_response(503, str(exc), "timeout", {"Retry-After": RETRY_AFTER_SECONDS})
+        if isinstance(exc, SynthesisTimeoutError):  # no Retry-After: the same text would time out again
+            return error_response(503, str(exc), "timeout")
         if not isinstance(exc, SynthesisFailedError):  # that one was logged with its cause where it failed
             log.error("request failed path=%s error=%r", request.url.path, exc)
         return error_response(500, "internal error", "server_error")

@@ -103,8 +103,9 @@ class Job:
         self._services = services
         self._encoder: Encoder | None = None
         self._keeper: FileEncoder | None = None
-        self._step_lock = threading.Lock()  # held by the worker running this job's step
+        self._state = threading.Lock()  # guards _closed and _running between a worker and close()
         self._closed = False
+        self._running = False
         self._arrived = time.perf_counter()
         self._first_audio_at: float | None = None
         self._audio_seconds = 0.0
@@ -117,19 +118,23 @@ class Job:
 
     def _step(self) -> _Step:
         """Synthesise and encode the next piece; the last step flushes the encoders."""
-        with self._step_lock:
-            try:
-                return self._next_step()
-            finally:
-                if self._closed:  # closed while this step ran: stop the synthesis now
-                    self._stream.close()
+        with self._state:
+            if self._closed:
+                return _Step(b"", 0.0, 0, 0.0, last=True)
+            self._running = True
+        try:
+            return self._next_step()
+        finally:
+            with self._state:
+                self._running = False
+                closed = self._closed
+            if closed:  # closed while this step ran: stop the synthesis now
+                self._stream.close()
 
     def _next_step(self) -> _Step:
         started = time.perf_counter()
         scheduler = self._services.scheduler
         contended = scheduler.busy >= scheduler.workers
-        if self._closed:
-            return _Step(b"", 0.0, 0, 0.0, last=True)
         if self._encoder is None:
             self._open_encoders()
         chunk = next(self._chunks, None)
@@ -192,9 +197,11 @@ class Job:
                     f"synthesis exceeded the time limit of {self._services.timeout_seconds:g} s of synthesis; "
                     "send shorter text"
                 )
+            if step.last:
+                self._reservation.finish()
+                self.kept_name = step.kept_name
             yield step
             if step.last:
-                self.kept_name = step.kept_name
                 return
 
     async def body(self) -> AsyncIterator[bytes]:
@@ -264,14 +271,13 @@ class Job:
     def close(self) -> None:
         """Give everything back and report, once; a step still running stops the synthesis when
         it ends, and its result is dropped."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._step_lock.acquire(blocking=False):  # no worker is in a step: stop the generator now
-            try:
-                self._stream.close()
-            finally:
-                self._step_lock.release()
+        with self._state:
+            if self._closed:
+                return
+            self._closed = True
+            running = self._running
+        if not running:  # no worker is in a step: stop the synthesis now (else the step does)
+            self._stream.close()
         self._reservation.release()
         self._services.trimmer.idle()
         self._report()

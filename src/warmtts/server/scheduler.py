@@ -75,8 +75,16 @@ class Scheduler:
         Cancelling the await drops the job if no worker has taken it."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._put(_Job(due, work, first, next(self._seq), fn, future, loop))
+        job = _Job(due, work, first, next(self._seq), fn, future, loop)
+        future.add_done_callback(lambda done: self._drop(job) if done.cancelled() else None)
+        self._put(job)
         return await future
+
+    def _drop(self, job: _Job) -> None:
+        """Forget a job whose client went away: its work no longer holds back first steps."""
+        with self._changed:
+            if job in self._jobs:
+                self._jobs.remove(job)
 
     def _put(self, job: _Job) -> None:
         with self._changed:
@@ -107,7 +115,7 @@ class Scheduler:
                     return None
                 if self._jobs:
                     job = self._pick(time.perf_counter())
-                    if not job.future.cancelled():  # the client went away while it waited
+                    if not job.future.done():  # not cancelled meanwhile
                         self._busy += 1
                         return job
                     continue

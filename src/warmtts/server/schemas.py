@@ -135,6 +135,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (401, "Missing or wrong API key."),
         (404, "Not found."),
         (429, "Too many requests in progress; retry after Retry-After seconds."),
-        (503, "Not ready (preloading or shutting down) or the synthesis timed out; retry after Retry-After."),
+        (503, "Not ready (preloading or shutting down; retry after Retry-After), or the synthesis ran past "
+              "its time limit (send shorter text)."),
     )
 }
