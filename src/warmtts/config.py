@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="Most synthesis time (worker seconds, not waiting) one request may use."
     )
     shutdown_grace_seconds: float = Field(default=30.0, ge=0, description="How long SIGTERM waits for streams.")
+    send_timeout_seconds: float = Field(
+        default=120.0, gt=0,
+        description="A streamed response whose client takes none of a piece for this long is dropped, so a "
+        "stalled client cannot hold its place. Keep it above the longest piece's audio: a client that plays "
+        "as it reads (and has full buffers) takes a piece as slowly as it plays.",
+    )
     api_key: SecretStr | None = Field(default=None, description="Bearer key for synthesis and audio endpoints.")
     auth_ops_endpoints: bool = Field(default=False, description="Also require the key on /health, /ready, /metrics.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; none by default.")

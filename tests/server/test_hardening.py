@@ -146,6 +146,20 @@ def test_disconnect_before_the_response_starts(server: Server) -> None:
     assert httpx.post(server.url + "/v1/audio/speech", json={"input": "你好"}, timeout=30).status_code == 200
 
 
+@pytest.mark.parametrize("fresh_server", [{"WARMTTS_SEND_TIMEOUT_SECONDS": "1"}], indirect=True)
+def test_a_client_that_stops_reading_is_dropped(fresh_server: Server) -> None:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", int(fresh_server.url.rsplit(":", 1)[1])))
+        sock.sendall(speech_request(VERY_LONG_ZH * 2))  # ~25 minutes of speech; never read
+        # The buffers fill within a few seconds of synthesis; then sending stalls for a second.
+        assert poll(lambda: "reason='client read nothing for 1 s'" in fresh_server.log.read_text(), 60)
+        assert poll(lambda: metric(fresh_server, "warmtts_requests_in_flight") == 0, 5)
+        assert metric(fresh_server, "warmtts_capacity_load") == 0
+    assert "outcome=client_gone" in fresh_server.log.read_text()
+    assert httpx.post(fresh_server.url + "/v1/audio/speech", json={"input": "你好"}, timeout=30).status_code == 200
+
+
 def speech_request(text: str) -> bytes:
     body = ('{"input": "%s", "response_format": "pcm"}' % text).encode()
     return (b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"

@@ -235,6 +235,10 @@ class Job:
             raise SynthesisFailedError(self.error or "") from exc
         self.outcome = Outcome.COMPLETE
 
+    def stalled(self, seconds: float) -> None:
+        """The client took nothing for `seconds`: it is dropped as gone."""
+        self.outcome, self.error = Outcome.CLIENT_GONE, f"client read nothing for {seconds:g} s"
+
     @property
     def failed(self) -> bool:
         return self.outcome in (Outcome.TIMEOUT, Outcome.ERROR)

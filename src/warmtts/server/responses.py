@@ -4,6 +4,7 @@ stream ended, failed, or the client went away before or during it."""
 
 from __future__ import annotations
 
+import anyio
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
@@ -12,8 +13,9 @@ from warmtts.server.job import Job
 
 
 class JobResponse(StreamingResponse):
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, send_timeout_seconds: float) -> None:
         self.job = job
+        self.send_timeout_seconds = send_timeout_seconds
         headers = {"X-Sample-Rate": str(job.sample_rate), "X-Voice": job.voice}
         if job.request.framing == "sse":
             super().__init__(job.body(), media_type="text/event-stream", headers=headers | {"Cache-Control": "no-cache"})
@@ -21,9 +23,17 @@ class JobResponse(StreamingResponse):
             super().__init__(job.body(), media_type=CONTENT_TYPES[job.request.format], headers=headers)
 
     async def stream_response(self, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        async for chunk in self.body_iterator:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        """Send what the job yields; a client that takes nothing for `send_timeout_seconds`
+        (its buffers full, its reader stalled) is dropped, and its work stops with it."""
+        try:
+            with anyio.fail_after(self.send_timeout_seconds):
+                await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            async for chunk in self.body_iterator:
+                with anyio.fail_after(self.send_timeout_seconds):
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except TimeoutError:
+            self.job.stalled(self.send_timeout_seconds)
+            return  # the server closes the connection
         if self.job.failed and self.job.request.framing == "audio":
             return  # no final empty chunk: the server closes the connection, so the client sees a cut stream
         await send({"type": "http.response.body", "body": b"", "more_body": False})
