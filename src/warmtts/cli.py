@@ -34,6 +34,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "log_level": args.log_level,
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
+        "wyoming_uri": getattr(args, "wyoming", None),
     }
     if args.command != "serve" and "WARMTTS_ONNX_THREADS" not in os.environ and flags["onnx_threads"] is None:
         flags["onnx_threads"] = os.cpu_count() or 1  # one stream: let every call use every core
@@ -171,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="start the HTTP service (API, web page, metrics)")
     serve.add_argument("--host", help="address to listen on (WARMTTS_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (WARMTTS_PORT, default 8080)")
+    serve.add_argument("--wyoming", metavar="URI", help="also serve Wyoming at tcp://HOST:PORT (WARMTTS_WYOMING_URI)")
     serve.set_defaults(func=cmd_serve)
 
     # every argument goes to `python -m bench` unchanged: "+" as prefix keeps argparse off its flags

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
 
     # service
     host: str = "127.0.0.1"
+    wyoming_uri: str | None = Field(
+        default=None, pattern=r"^(tcp://[^/]+:\d+|unix://.+)$",
+        description="Also serve the Wyoming protocol (Home Assistant) here, e.g. tcp://0.0.0.0:10200.",
+    )
     port: int = Field(default=8080, ge=0, le=65535)
     workers: int = Field(default_factory=_default_threads, ge=1, le=64, description="Synthesis worker threads.")
     max_queue: int = Field(

@@ -50,9 +50,16 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.start()
         threading.Thread(target=preload, name="preload", daemon=True).start()
+        wyoming_server = None
+        if settings.wyoming_uri is not None:
+            from warmtts.server import wyoming
+
+            wyoming_server = await wyoming.start(settings.wyoming_uri, service)
         try:
             yield
         finally:
+            if wyoming_server is not None:
+                await wyoming_server.stop()
             service.stop()
 
     app = FastAPI(title="warmtts", version=__version__, lifespan=lifespan)

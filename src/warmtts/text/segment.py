@@ -94,18 +94,22 @@ def split_sentences(text: str) -> Iterator[str]:
         yield tail
 
 
+def complete_sentences(text: str) -> tuple[list[str], str]:
+    """The sentences of `text` that are surely complete, and the rest: a sentence end at the very
+    end may still grow ("?!"), and text after the last end waits for more."""
+    cut = 0
+    for end in _sentence_ends(text):
+        if end < len(text):
+            cut = end
+    return list(split_sentences(text[:cut])), text[cut:]
+
+
 def iter_sentences(chunks: Iterable[str]) -> Iterator[str]:
     """Sentences of a text given as an iterable of pieces (lines of a file), read lazily."""
     buffer = ""
     for chunk in chunks:
-        buffer += chunk
-        cut = 0
-        for end in _sentence_ends(buffer):
-            if end < len(buffer):  # a sentence end at the very end may still grow ("?!")
-                cut = end
-        if cut:
-            yield from split_sentences(buffer[:cut])
-            buffer = buffer[cut:]
+        sentences, buffer = complete_sentences(buffer + chunk)
+        yield from sentences
     yield from split_sentences(buffer)
 
 

@@ -1,0 +1,175 @@
+"""Wyoming beside HTTP: how Home Assistant and other voice assistants use a local TTS.
+
+`warmtts serve --wyoming tcp://HOST:PORT` answers `Describe` with every voice, speaks a
+`Synthesize` as `AudioStart`, `AudioChunk`… (as each piece is ready), `AudioStop`, and speaks
+streamed text (`SynthesizeStart`, `SynthesizeChunk`…, `SynthesizeStop`, then
+`SynthesizeStopped`) sentence by sentence as each one is complete, as an LLM's answer arrives.
+Every synthesis goes through the same service as HTTP, so readiness, admission and the time
+limit hold here too; what HTTP answers with a 4xx, 429 or 503 comes back as an `Error` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.error import Error
+from wyoming.event import Event
+from wyoming.info import Attribution, Describe, Info, TtsProgram, TtsVoice
+from wyoming.server import AsyncEventHandler, AsyncServer
+from wyoming.tts import (
+    Synthesize,
+    SynthesizeChunk,
+    SynthesizeStart,
+    SynthesizeStop,
+    SynthesizeStopped,
+    SynthesizeTextFormat,
+    SynthesizeVoice,
+)
+
+from warmtts import __version__
+from warmtts.errors import InvalidInputError, NotReadyError, OverloadedError, WarmttsError
+from warmtts.server.job import SynthesisRequest
+from warmtts.server.service import SynthesisService
+from warmtts.text.segment import complete_sentences
+
+log = logging.getLogger(__name__)
+
+ROUTE = "wyoming"
+SAMPLE_WIDTH, CHANNELS = 2, 1
+_ATTRIBUTION = Attribution(name="warmtts", url="https://pypi.org/project/warmtts/")
+
+
+def error_code(exc: WarmttsError) -> str:
+    """The HTTP API's error types, so a client can tell what to do about it."""
+    if isinstance(exc, InvalidInputError):
+        return "invalid_request_error"
+    if isinstance(exc, NotReadyError):
+        return "service_unavailable"
+    if isinstance(exc, OverloadedError):
+        return "rate_limit_exceeded"
+    return "server_error"
+
+
+class WyomingHandler(AsyncEventHandler):
+    """One client connection; a streamed synthesis lives from SynthesizeStart to its Stop."""
+
+    def __init__(self, service: SynthesisService, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        super().__init__(reader, writer)
+        self.service = service
+        self._streaming: SynthesizeStart | None = None
+        self._pending = ""  # streamed text not yet a complete sentence
+        self._audio_started: int | None = None  # the sample rate of an AudioStart sent, until AudioStop
+
+    async def handle_event(self, event: Event) -> bool:
+        try:
+            if Describe.is_type(event.type):
+                await self.write_event(self._info().event())
+            elif SynthesizeStart.is_type(event.type):
+                self._streaming, self._pending = SynthesizeStart.from_event(event), ""
+                self._check_format(self._streaming.text_format)
+            elif SynthesizeChunk.is_type(event.type) and self._streaming is not None:
+                sentences, self._pending = complete_sentences(self._pending + SynthesizeChunk.from_event(event).text)
+                for sentence in filter(_speakable, sentences):
+                    await self._speak(sentence, self._streaming.voice)
+            elif SynthesizeStop.is_type(event.type) and self._streaming is not None:
+                await self._finish_stream()
+            elif Synthesize.is_type(event.type) and self._streaming is None:
+                # While streaming, a client also sends the whole text as Synthesize for servers
+                # that cannot stream: it is spoken already, sentence by sentence.
+                synthesize = Synthesize.from_event(event)
+                self._check_format(synthesize.text_format)
+                await self._speak(synthesize.text, synthesize.voice)
+                await self._stop_audio()
+        except WarmttsError as exc:
+            await self._fail(exc)
+        except (ConnectionError, asyncio.IncompleteReadError):  # the client went away mid-answer
+            return False
+        return True
+
+    def _check_format(self, text_format: str | SynthesizeTextFormat | None) -> None:
+        if text_format not in (None, SynthesizeTextFormat.TEXT, "text"):
+            raise InvalidInputError(f"text_format {text_format!r} is not supported yet; send plain text")
+
+    async def _finish_stream(self) -> None:
+        voice, rest = self._streaming.voice if self._streaming else None, self._pending
+        self._streaming, self._pending = None, ""
+        if _speakable(rest):
+            await self._speak(rest, voice)
+        await self._stop_audio()
+        await self.write_event(SynthesizeStopped().event())
+
+    async def _speak(self, text: str, voice: SynthesizeVoice | None) -> None:
+        """Send `text`'s audio as it is synthesised, after one AudioStart per utterance."""
+        request = SynthesisRequest(route=ROUTE, text=text, voice=_voice_id(voice), format="pcm", framing="audio")
+        async with self.service.open(request) as job:
+            if self._audio_started is None:
+                self._audio_started = job.sample_rate
+                await self.write_event(AudioStart(rate=job.sample_rate, width=SAMPLE_WIDTH, channels=CHANNELS).event())
+            if job.sample_rate != self._audio_started:
+                raise InvalidInputError(
+                    f"voice {job.voice} speaks at {job.sample_rate} Hz, but this utterance started at "
+                    f"{self._audio_started} Hz; use one voice per utterance"
+                )
+            async for data in job.body():
+                await self.write_event(
+                    AudioChunk(rate=job.sample_rate, width=SAMPLE_WIDTH, channels=CHANNELS, audio=data).event()
+                )
+            if job.failed:
+                raise WarmttsError(job.error or "synthesis failed")
+
+    async def _stop_audio(self) -> None:
+        if self._audio_started is not None:
+            self._audio_started = None
+            await self.write_event(AudioStop().event())
+
+    async def _fail(self, exc: WarmttsError) -> None:
+        self._streaming, self._pending = None, ""
+        await self._stop_audio()
+        await self.write_event(Error(text=str(exc), code=error_code(exc)).event())
+
+    def _info(self) -> Info:
+        voices = [
+            TtsVoice(
+                name=voice.info.id,
+                description=voice.info.description,
+                attribution=Attribution(name=voice.info.license or "warmtts", url=""),
+                installed=True,
+                version=None,
+                languages=[voice.info.language],
+            )
+            for voice in self.service.engine().voices.all()
+        ]
+        program = TtsProgram(
+            name="warmtts",
+            description="Chinese and English text to speech on the CPU",
+            attribution=_ATTRIBUTION,
+            installed=True,
+            version=__version__,
+            voices=voices,
+            supports_synthesize_streaming=True,
+        )
+        return Info(tts=[program])
+
+
+def _speakable(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _voice_id(voice: SynthesizeVoice | None) -> str:
+    return voice.name if voice is not None and voice.name else "auto"
+
+
+def handler_factory(service: SynthesisService) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], WyomingHandler]:
+    return partial(WyomingHandler, service)
+
+
+async def start(uri: str, service: SynthesisService) -> AsyncServer:
+    """Listen on `uri` (tcp://HOST:PORT or unix://PATH) without blocking; stop() ends it."""
+    server = AsyncServer.from_uri(uri)
+    await server.start(handler_factory(service))  # type: ignore[attr-defined]
+    log.info("wyoming listening uri=%s", uri)
+    return server
