@@ -130,6 +130,12 @@ def test_audio_store_refuses_unknown_and_traversal(server: Server, path: str) ->
     assert httpx.get(server.url + path).status_code == 404
 
 
+@pytest.mark.parametrize(("model", "voice"), [("gpt-4o-mini-tts-2025-12-15", "marin"), ("tts-1-hd", "cedar")])
+def test_current_openai_model_snapshots_and_voices(client: OpenAI, model: str, voice: str) -> None:
+    response = client.audio.speech.create(model=model, voice=voice, input=ZH, response_format="pcm")
+    assert response.response.headers["X-Voice"] == "zh-baker" and len(response.content) > 24000
+
+
 def test_models_and_voices(server: Server) -> None:
     models = httpx.get(server.url + "/v1/models").json()
     assert {m["id"] for m in models["data"]} >= {"warmtts", "tts-1"}

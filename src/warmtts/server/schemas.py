@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from warmtts.voices.base import Voice
 
 MODELS = ("warmtts", "tts-1", "tts-1-hd", "gpt-4o-mini-tts")
+_DATED = re.compile(r"-\d{4}-\d{2}-\d{2}$")  # OpenAI's dated snapshots: gpt-4o-mini-tts-2025-12-15
 _SPEED = Field(default=1.0, ge=PARAM_RANGE[0], le=PARAM_RANGE[1])
 
 
@@ -39,8 +41,8 @@ class SpeechRequest(BaseModel):
     @field_validator("model")
     @classmethod
     def _known_model(cls, value: str) -> str:
-        if value not in MODELS:
-            raise ValueError(f"model {value!r} not found; available: {', '.join(MODELS)}")
+        if _DATED.sub("", value) not in MODELS:
+            raise ValueError(f"model {value!r} not found; available: {', '.join(MODELS)} (and their dated snapshots)")
         return value
 
     @model_validator(mode="after")
