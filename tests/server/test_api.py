@@ -52,9 +52,43 @@ def test_openai_streaming_response(client: OpenAI) -> None:
         response_format="pcm",
     ) as response:
         assert response.headers["X-Voice"] == "en-joe"
+        assert response.headers["X-Sample-Rate"] == "24000"  # OpenAI's pcm rate, whatever the voice's
         for piece in response.iter_bytes():
             pieces.append(piece)
-    assert 2.0 < len(b"".join(pieces)) / 2 / 22050 < 8.0
+    assert 2.0 < len(b"".join(pieces)) / 2 / 24000 < 8.0
+
+
+@pytest.mark.parametrize("stream_format", ["audio", "sse"])
+def test_audio_is_resampled_as_asked_without_seams(server: Server, stream_format: str) -> None:
+    """zh-baker speaks at 24 kHz: asked for 16 kHz, the streamed pieces match resampling the
+    whole answer at once (length within a sample, SNR above 40 dB)."""
+    import numpy as np
+    import soxr
+
+    request = {"input": LONG_ZH[:120], "voice": "zh-baker", "response_format": "pcm"}
+    native = np.frombuffer(httpx.post(server.url + "/v1/audio/speech", json=request, timeout=60).content, np.int16)
+    with httpx.stream("POST", server.url + "/v1/audio/speech", timeout=60,
+                      json=request | {"sample_rate": 16000, "stream_format": stream_format}) as response:
+        assert response.headers["X-Sample-Rate"] == "16000"
+        if stream_format == "sse":
+            events = [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: ")]
+            body = b"".join(base64.b64decode(e["audio"]) for e in events if e["type"] == "speech.audio.delta")
+            assert events[-1]["sample_rate"] == 16000
+        else:
+            body = response.read()
+    resampled = np.frombuffer(body, np.int16).astype(np.float64)
+    expected = soxr.resample(native.astype(np.float32), 24000, 16000, quality="HQ").astype(np.float64)
+    assert abs(len(resampled) - len(expected)) <= 1
+    n = min(len(resampled), len(expected))
+    error = resampled[:n] - expected[:n]
+    assert 10 * np.log10(np.sum(expected[:n] ** 2) / np.sum(error**2)) > 40  # dB
+
+
+def test_native_rate_on_request(client: OpenAI) -> None:
+    response = client.audio.speech.create(
+        model="tts-1", voice="alloy", input="Hello there.", response_format="pcm", extra_body={"sample_rate": "native"}
+    )
+    assert response.response.headers["X-Sample-Rate"] == "22050"
 
 
 def test_first_bytes_arrive_while_synthesis_is_still_running(server: Server) -> None:
@@ -154,6 +188,7 @@ def test_models_and_voices(server: Server) -> None:
         ({"input": "hi", "model": "gpt-5"}, 400, "model 'gpt-5' not found"),
         ({"voice": "alloy"}, 400, "input: Field required"),
         ({"input": "x" * 10_001}, 400, "the limit is 10000"),
+        ({"input": "hi", "sample_rate": 100}, 400, "sample_rate must be between 8000 and 48000"),
     ],
 )
 def test_bad_requests_get_clear_400s(server: Server, body: dict, status: int, message: str) -> None:

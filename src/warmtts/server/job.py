@@ -26,6 +26,7 @@ from warmtts.errors import SynthesisFailedError, SynthesisTimeoutError, WarmttsE
 
 if TYPE_CHECKING:  # the engine's modules load in preload, not when the app is imported
     from warmtts.audio.encode import Encoder, FileEncoder
+    from warmtts.audio.rate import RateConverter
     from warmtts.engine import AudioStream
     from warmtts.memory import IdleTrimmer
     from warmtts.server.audio_store import AudioStore
@@ -55,6 +56,7 @@ class SynthesisRequest:
     format: AudioFormat = "pcm"
     framing: Framing = "audio"
     keep: AudioFormat | None = None
+    sample_rate: int | None = None  # None: the voice's own
 
 
 class Outcome(str, enum.Enum):
@@ -93,7 +95,7 @@ class Job:
     def __init__(self, request: SynthesisRequest, stream: AudioStream, reservation: Reservation, services: Services) -> None:
         self.request = request
         self.voice = stream.voice
-        self.sample_rate = stream.sample_rate
+        self.sample_rate = request.sample_rate or stream.sample_rate
         self.outcome: Outcome | None = None
         self.error: str | None = None
         self.kept_name: str | None = None
@@ -103,6 +105,7 @@ class Job:
         self._services = services
         self._encoder: Encoder | None = None
         self._keeper: FileEncoder | None = None
+        self._converter: RateConverter | None = None
         self._state = threading.Lock()  # guards _closed and _running between a worker and close()
         self._closed = False
         self._running = False
@@ -140,23 +143,32 @@ class Job:
         chunk = next(self._chunks, None)
         if chunk is None:
             return self._finish(started)
-        data = self._frame(self._encoder.feed(chunk.pcm), chunk.source_chars)  # type: ignore[union-attr]
+        pcm = chunk.pcm if self._converter is None else self._converter.feed(chunk.pcm)
+        data = self._frame(self._encoder.feed(pcm), chunk.source_chars)  # type: ignore[union-attr]
         if self._keeper is not None:
-            self._keeper.feed(chunk.pcm)
+            self._keeper.feed(pcm)
         return _Step(data, chunk.seconds, chunk.source_chars, time.perf_counter() - started, False, contended)
 
     def _open_encoders(self) -> None:
         from warmtts.audio.encode import FileEncoder, make_encoder
+        from warmtts.audio.rate import RateConverter
 
+        if self.sample_rate != self._stream.sample_rate:
+            self._converter = RateConverter(self._stream.sample_rate, self.sample_rate)
         fmt = "pcm" if self.request.framing == "none" else self.request.format
         self._encoder = make_encoder(fmt, self.sample_rate)
         if self.request.keep is not None:
             self._keeper = FileEncoder(self.request.keep, self.sample_rate)
 
     def _finish(self, started: float) -> _Step:
-        data = self._frame(self._encoder.finish(), 0)  # type: ignore[union-attr]
+        encoder = self._encoder
+        assert encoder is not None
+        tail = self._converter.finish() if self._converter is not None else None
+        data = self._frame((encoder.feed(tail) if tail is not None else b"") + encoder.finish(), 0)
         kept_name = None
         if self._keeper is not None and self.request.keep is not None:
+            if tail is not None:
+                self._keeper.feed(tail)
             kept_name = self._services.store.put(self._keeper.finish(), self.request.keep)
         return _Step(data, 0.0, 0, time.perf_counter() - started, last=True, kept_name=kept_name)
 

@@ -32,6 +32,11 @@ class SpeechRequest(BaseModel):
     speed: float = _SPEED
     stream_format: Literal["audio", "sse"] = "audio"
     instructions: str | None = Field(default=None, description="Accepted for compatibility; not used.")
+    sample_rate: int | Literal["native"] = Field(
+        default=24000,
+        description="warmtts extension: the rate of the audio sent (pcm, SSE deltas and every format); "
+        "OpenAI's pcm is 24 kHz whatever the voice, so that is the default. 'native': the voice's own rate.",
+    )
     download_format: AudioFormat | None = Field(
         default=None,
         description="warmtts extension, with stream_format=sse: also keep the streamed audio in this format; "
@@ -45,6 +50,13 @@ class SpeechRequest(BaseModel):
             raise ValueError(f"model {value!r} not found; available: {', '.join(MODELS)} (and their dated snapshots)")
         return value
 
+    @field_validator("sample_rate")
+    @classmethod
+    def _usable_rate(cls, value: int | str) -> int | str:
+        if value != "native" and not 8000 <= int(value) <= 48000:
+            raise ValueError("sample_rate must be between 8000 and 48000, or 'native'")
+        return value
+
     @model_validator(mode="after")
     def _download_needs_sse(self) -> SpeechRequest:
         if self.download_format is not None and self.stream_format != "sse":
@@ -55,6 +67,7 @@ class SpeechRequest(BaseModel):
         return SynthesisRequest(
             route="/v1/audio/speech", text=self.input, voice=self.voice, speed=self.speed,
             format=self.response_format, framing=self.stream_format, keep=self.download_format,
+            sample_rate=None if self.sample_rate == "native" else self.sample_rate,
         )
 
 
