@@ -17,10 +17,18 @@ TEXT = "今天天气很好，我们一起去公园散步吧。"
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = os.environ | {"WARMTTS_LOG_LEVEL": "WARNING"}
+    env = {key: value for key, value in os.environ.items() if key != "WARMTTS_LOG_LEVEL"}
     return subprocess.run(
         [*CLI, *args], input=stdin.encode() if stdin else None, capture_output=True, env=env, timeout=120
     )
+
+
+def test_commands_print_their_result_and_log_only_when_asked() -> None:
+    quiet = run("voices")
+    assert quiet.returncode == 0 and quiet.stderr == b""  # no preload lines
+    assert [line.split("\t")[0] for line in quiet.stdout.decode().splitlines()] == ["zh-baker", "en-joe"]
+    verbose = run("--verbose", "voices")
+    assert b"preload step=voice:zh-baker" in verbose.stderr and verbose.stdout == quiet.stdout
 
 
 def duration(data: bytes, fmt: str) -> float:

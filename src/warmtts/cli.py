@@ -38,6 +38,10 @@ def _settings(args: argparse.Namespace) -> Settings:
     }
     if args.command != "serve" and "WARMTTS_ONNX_THREADS" not in os.environ and flags["onnx_threads"] is None:
         flags["onnx_threads"] = os.cpu_count() or 1  # one stream: let every call use every core
+    if args.verbose:
+        flags["log_level"] = "INFO"
+    elif args.command != "serve" and flags["log_level"] is None and "WARMTTS_LOG_LEVEL" not in os.environ:
+        flags["log_level"] = "WARNING"  # a command prints its result; how it got there is for --verbose
     return Settings(**{key: value for key, value in flags.items() if value is not None})
 
 
@@ -143,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warmtts", description="Chinese and English TTS on the CPU.")
     parser.add_argument("--voices-dir", type=Path, help="folder of extra Piper voices (WARMTTS_VOICES_DIR)")
     parser.add_argument("--threads", type=int, help="ONNX Runtime threads per model (WARMTTS_ONNX_THREADS)")
-    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (WARMTTS_LOG_LEVEL)")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (WARMTTS_LOG_LEVEL; serve logs INFO, "
+                        "other commands only warnings)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every step (as --log-level INFO)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     say = sub.add_parser("say", help="speak text to an audio file")
