@@ -3,7 +3,8 @@
 Steps run in phases — heavy imports; then text resources and every voice's ONNX sessions in
 parallel (they are independent, and session creation and jieba's dictionary build overlap
 well); then, for the server, a real warm-up synthesis per voice through every output encoder
-on every synthesis thread (the server passes how: `warm_voice`). Each step logs one machine-parsable line (`preload step=voice:zh-baker seconds=0.213`) and its
+on every synthesis thread (the server passes how: `warm_voice`). Each step logs one
+machine-parsable line (`preload step=voice:zh-baker seconds=0.213`) and its
 timing is kept for /ready. The CLI runs it in the foreground, the server in a thread while
 its port is already open.
 """

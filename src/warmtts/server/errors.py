@@ -38,6 +38,22 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts)
 
 
+def error_kind(exc: WarmttsError) -> tuple[int, str, dict[str, str] | None]:
+    """Each of our exceptions as (HTTP status, OpenAI error type, headers): once, for HTTP and
+    for Wyoming's Error events alike."""
+    if isinstance(exc, InvalidInputError):
+        return 400, "invalid_request_error", None
+    if isinstance(exc, NotReadyError):
+        return 503, "service_unavailable", {"Retry-After": RETRY_AFTER_SECONDS}
+    if isinstance(exc, OverloadedError):
+        return 429, "rate_limit_exceeded", {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, UnauthorizedError):
+        return 401, "authentication_error", {"WWW-Authenticate": "Bearer"}
+    if isinstance(exc, SynthesisTimeoutError):  # no Retry-After: the same text would time out again
+        return 503, "timeout", None
+    return 500, "server_error", None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -48,19 +64,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(WarmttsError)
     async def _ours(request: Request, exc: WarmttsError) -> JSONResponse:
-        if isinstance(exc, InvalidInputError):
-            return error_response(400, str(exc), "invalid_request_error")
-        if isinstance(exc, NotReadyError):
-            return error_response(503, str(exc), "service_unavailable", {"Retry-After": RETRY_AFTER_SECONDS})
-        if isinstance(exc, OverloadedError):
-            return error_response(429, str(exc), "rate_limit_exceeded", {"Retry-After": str(exc.retry_after)})
-        if isinstance(exc, UnauthorizedError):
-            return error_response(401, str(exc), "authentication_error", {"WWW-Authenticate": "Bearer"})
-        if isinstance(exc, SynthesisTimeoutError):  # no Retry-After: the same text would time out again
-            return error_response(503, str(exc), "timeout")
+        status, kind, headers = error_kind(exc)
+        if status != 500:
+            return error_response(status, str(exc), kind, headers)
         if not isinstance(exc, SynthesisFailedError):  # that one was logged with its cause where it failed
             log.error("request failed path=%s error=%r", request.url.path, exc)
-        return error_response(500, "internal error", "server_error")
+        return error_response(status, "internal error", kind, headers)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:

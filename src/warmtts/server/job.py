@@ -4,9 +4,8 @@ A job owns the engine's chunk stream, the request's reservation of capacity, its
 its report (one log line, metrics by outcome). Each step runs on a synthesis worker: the next
 piece of speech is synthesised *and* encoded there (and framed as an SSE event), so the event
 loop only moves bytes. Each step is queued with when its listener needs it (see scheduler.py).
-Whoever opens a job
-closes it in a `finally` (the streaming response, or the route's `async with`), which gives
-the reservation back at once; nothing waits for the garbage collector.
+Whoever opens a job closes it in a `finally` (the streaming response, or the route's
+`async with`), which gives the reservation back at once; nothing waits for the garbage collector.
 """
 
 from __future__ import annotations

@@ -27,10 +27,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def speakable(text: str) -> bool:
+    """Whether `text` has anything to say (a letter or a digit), not only symbols or emoji."""
+    return any(ch.isalnum() for ch in text)
+
+
 def check_text(text: str, limit: int) -> str:
     if not text.strip():
         raise InvalidInputError("input is empty; give some text to speak")
-    if not any(ch.isalnum() for ch in text):
+    if not speakable(text):
         raise InvalidInputError("input has nothing to speak: only symbols, emoji or control characters")
     if len(text) > limit:
         raise InvalidInputError(f"input is {len(text)} characters; the limit is {limit}. Split it into requests.")

@@ -31,9 +31,10 @@ from wyoming.tts import (
 )
 
 from warmtts import __version__
-from warmtts.errors import InvalidInputError, NotReadyError, OverloadedError, WarmttsError
-from warmtts.server.job import SynthesisRequest
-from warmtts.server.service import SynthesisService
+from warmtts.errors import InvalidInputError, SynthesisFailedError, SynthesisTimeoutError, WarmttsError
+from warmtts.server.errors import error_kind
+from warmtts.server.job import Outcome, SynthesisRequest
+from warmtts.server.service import SynthesisService, speakable
 from warmtts.text.segment import complete_sentences
 
 log = logging.getLogger(__name__)
@@ -41,17 +42,6 @@ log = logging.getLogger(__name__)
 ROUTE = "wyoming"
 SAMPLE_WIDTH, CHANNELS = 2, 1
 _ATTRIBUTION = Attribution(name="warmtts", url="https://pypi.org/project/warmtts/")
-
-
-def error_code(exc: WarmttsError) -> str:
-    """The HTTP API's error types, so a client can tell what to do about it."""
-    if isinstance(exc, InvalidInputError):
-        return "invalid_request_error"
-    if isinstance(exc, NotReadyError):
-        return "service_unavailable"
-    if isinstance(exc, OverloadedError):
-        return "rate_limit_exceeded"
-    return "server_error"
 
 
 class WyomingHandler(AsyncEventHandler):
@@ -73,7 +63,7 @@ class WyomingHandler(AsyncEventHandler):
                 self._check_format(self._streaming.text_format)
             elif SynthesizeChunk.is_type(event.type) and self._streaming is not None:
                 sentences, self._pending = complete_sentences(self._pending + SynthesizeChunk.from_event(event).text)
-                for sentence in filter(_speakable, sentences):
+                for sentence in filter(speakable, sentences):
                     await self._speak(sentence, self._streaming.voice)
             elif SynthesizeStop.is_type(event.type) and self._streaming is not None:
                 await self._finish_stream()
@@ -97,7 +87,7 @@ class WyomingHandler(AsyncEventHandler):
     async def _finish_stream(self) -> None:
         voice, rest = self._streaming.voice if self._streaming else None, self._pending
         self._streaming, self._pending = None, ""
-        if _speakable(rest):
+        if speakable(rest):
             await self._speak(rest, voice)
         await self._stop_audio()
         await self.write_event(SynthesizeStopped().event())
@@ -119,7 +109,8 @@ class WyomingHandler(AsyncEventHandler):
                     AudioChunk(rate=job.sample_rate, width=SAMPLE_WIDTH, channels=CHANNELS, audio=data).event()
                 )
             if job.failed:
-                raise WarmttsError(job.error or "synthesis failed")
+                failure = SynthesisTimeoutError if job.outcome is Outcome.TIMEOUT else SynthesisFailedError
+                raise failure(job.error or "synthesis failed")
 
     async def _stop_audio(self) -> None:
         if self._audio_started is not None:
@@ -129,7 +120,7 @@ class WyomingHandler(AsyncEventHandler):
     async def _fail(self, exc: WarmttsError) -> None:
         self._streaming, self._pending = None, ""
         await self._stop_audio()
-        await self.write_event(Error(text=str(exc), code=error_code(exc)).event())
+        await self.write_event(Error(text=str(exc), code=error_kind(exc)[1]).event())
 
     def _info(self) -> Info:
         voices = [
@@ -153,10 +144,6 @@ class WyomingHandler(AsyncEventHandler):
             supports_synthesize_streaming=True,
         )
         return Info(tts=[program])
-
-
-def _speakable(text: str) -> bool:
-    return any(ch.isalnum() for ch in text)
 
 
 def _voice_id(voice: SynthesizeVoice | None) -> str:
