@@ -82,8 +82,8 @@ def test_voices_and_phonemes() -> None:
     assert "zh-baker\tzh\t24000 Hz" in voices and "en-joe\ten\t22050 Hz" in voices
     shown = run("phonemes", "2026年11月24日，银行行长说：我们长大了。").stdout.decode()
     assert "normalized: 二零二六年十一月二十四日，" in shown
-    assert "pinyin:   yin2 hang2 hang2 zhang3 shuo1 wo3 men5 zhang3 da4 le5" in shown
-    assert "phonemes: sil ^ in2 #0 h ang2" in shown
+    assert "ri4 yin2 hang2 hang2 zhang3 shuo1 wo3 men5 zhang3 da4 le5" in shown
+    assert "r iii4 #3 ^ in2 #0 h ang2" in shown
 
 
 def test_user_lexicon_overrides_every_reading(tmp_path: Path) -> None:

@@ -36,11 +36,24 @@ class Settings(BaseSettings):
         "concurrent requests best (measured: 1.2-2x the throughput of two threads per call); "
         "`warmtts say`, a single stream, uses every core unless this is set.",
     )
-    max_segment_chars: int = Field(default=120, ge=20, le=1000, description="Longest text fed to a model in one call.")
-    group_chars: int = Field(
-        default=40, ge=1, le=1000,
-        description="Clauses are joined into one model call up to this length; shorter calls let a "
-        "new request's first audio overtake other streams sooner.",
+    wide_threads: int = Field(
+        default_factory=_default_threads, ge=0, le=64,
+        description="Threads a model call may use while no other synthesis needs a core (one stream on an "
+        "idle server); 0 or `onnx_threads` never widens.",
+    )
+    max_segment_chars: int = Field(
+        default=200, ge=20, le=1000,
+        description="Longest text fed to the acoustic model in one call; whole sentences up to this length "
+        "keep their prosody, longer ones are cut at clauses.",
+    )
+    first_window_seconds: float = Field(
+        default=0.25, gt=0, le=10,
+        description="Audio in an utterance's first vocoder window: its first sound waits for the acoustic "
+        "model plus this much vocoding.",
+    )
+    max_window_seconds: float = Field(
+        default=3.0, gt=0, le=30,
+        description="Windows double from the first up to this much audio; larger ones waste less on context.",
     )
 
     # service

@@ -1,10 +1,11 @@
 """The engine: text → audio chunks. The one entry point the CLI and the server use.
 
-For each piece of text (a sentence, or its first clause when it opens a stream) the engine
-normalises it, splits it into language runs, lets the voice of each run phonemise and speak it,
-and yields the piece as one chunk. Work happens only as the consumer pulls chunks, so the
-first chunk's latency is that of the first piece whatever the text's length, and a consumer
-that stops pulling (a client that went away) stops the synthesis.
+For each piece of text (a sentence, or part of one too long for a model call) the engine
+normalises it, splits it into language runs, lets the voice of each run phonemise it, and yields
+its audio window by window as the voice's vocoder computes it. Work happens only as the consumer
+pulls chunks, so the first chunk costs one piece's acoustic model and one small window whatever
+the text's length, and a consumer that stops pulling (a client that went away) stops the
+synthesis.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from warmtts.audio.chunk import Chunk, Clip
-from warmtts.audio.join import fade_edges, resample, silence, to_int16
+from warmtts.audio.join import fade_edges, silence, to_int16
+from warmtts.audio.rate import RateConverter
 from warmtts.config import Settings
 from warmtts.text.clean import clean_text
 from warmtts.text.normalize import TextNormalizer
@@ -92,9 +94,8 @@ class Engine:
     # --- text stages --------------------------------------------------------------------
 
     def _pieces(self, sentences: Iterable[str]) -> Iterator[Piece]:
-        limit, group = self.settings.max_segment_chars, self.settings.group_chars
-        for index, sentence in enumerate(sentences):
-            yield from pieces(sentence, limit, first_clause_alone=index == 0, group_limit=group)
+        for sentence in sentences:
+            yield from pieces(sentence, self.settings.max_segment_chars)
 
     def analyze_piece(self, piece: Piece, main: Voice) -> PieceAnalysis:
         lang = dominant_script(piece.text)
@@ -112,18 +113,40 @@ class Engine:
 
     # --- synthesis ----------------------------------------------------------------------
 
-    def _render(self, analysis: PieceAnalysis, main: Voice, params: SynthesisParams) -> np.ndarray:
+    def _piece_chunks(self, analysis: PieceAnalysis, main: Voice, params: SynthesisParams) -> Iterator[Chunk]:
+        """The piece's audio window by window: each run's windows in turn, faded at the run's
+        edges and resampled to the stream's rate, then the pause after the piece."""
         rate = main.info.sample_rate
-        parts: list[np.ndarray] = []
-        for run in analysis.runs:
-            voice = self.voices.get(run.voice)
-            audio = voice.synthesize(run.phonemized, params)
-            audio = resample(audio, voice.info.sample_rate, rate)
-            if len(audio):
-                parts.append(fade_edges(audio, rate))
-        if parts:
-            parts.append(silence(PAUSE_SECONDS[analysis.piece.end] / params.speed, rate))
-        return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        pause = silence(PAUSE_SECONDS[analysis.piece.end] / params.speed, rate)
+        shares = _shares(len(analysis.piece.text), [len(run.phonemized.text) for run in analysis.runs])
+        last: Chunk | None = None  # held back one window, so the pause joins the piece's last
+        for run, chars in zip(analysis.runs, shares):
+            for chunk in self._run_chunks(run, chars, rate, params):
+                if last is not None:
+                    yield last
+                last = chunk
+        if last is not None:
+            yield replace(last, pcm=np.concatenate([last.pcm, to_int16(pause)]))
+
+    def _run_chunks(self, run: RunAnalysis, chars: int, rate: int, params: SynthesisParams) -> Iterator[Chunk]:
+        """One language run's windows; `chars` of the input are shared out by audio length."""
+        voice = self.voices.get(run.voice)
+        own_rate = voice.info.sample_rate
+        converter = RateConverter(own_rate, rate, "float32") if own_rate != rate else None
+        total = done = 0.0
+        given = 0
+        for index, speech in enumerate(voice.synthesize(run.phonemized, params)):
+            audio = fade_edges(speech.audio, own_rate, start=index == 0, end=speech.final)
+            if index == 0:
+                total = sum(seconds for _, seconds in speech.durations)
+            done += len(speech.audio) / own_rate
+            if converter is not None:
+                audio = converter.feed(audio)
+                if speech.final:
+                    audio = np.concatenate([audio, converter.finish()])
+            share = chars if speech.final or not total else min(chars, round(chars * done / total))
+            yield Chunk(to_int16(audio), rate, run.phonemized.text, share - given, speech.durations)
+            given = share
 
     def synthesize_stream(
         self,
@@ -153,10 +176,7 @@ class Engine:
 
     def _chunks(self, sentences: Iterable[str], main: Voice, params: SynthesisParams) -> Iterator[Chunk]:
         for piece in self._pieces(sentences):
-            analysis = self.analyze_piece(piece, main)
-            audio = self._render(analysis, main, params)
-            if len(audio):
-                yield Chunk(to_int16(audio), main.info.sample_rate, piece.text, len(piece.text))
+            yield from self._piece_chunks(self.analyze_piece(piece, main), main, params)
 
     def synthesize(
         self, text: str, voice: str = "auto", speed: float = 1.0, pitch: float = 1.0, energy: float = 1.0
@@ -164,3 +184,10 @@ class Engine:
         stream = self.synthesize_stream(text, voice, speed, pitch, energy)
         chunks = [c.pcm for c in stream]
         return Clip(np.concatenate(chunks) if chunks else np.zeros(0, np.int16), stream.sample_rate)
+
+
+def _shares(total: int, weights: list[int]) -> list[int]:
+    """`total` split in proportion to `weights`, in whole numbers that add up to it."""
+    whole = sum(weights) or 1
+    bounds = [round(total * sum(weights[: i + 1]) / whole) for i in range(len(weights))]
+    return [b - a for a, b in zip([0, *bounds], bounds)]

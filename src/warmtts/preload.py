@@ -85,8 +85,11 @@ class PreloadState(str, enum.Enum):
 
 
 class Preloader:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, may_widen: Callable[[], bool] | None = None) -> None:
+        """`may_widen` says when a model call may use `wide_threads` (the server's scheduler
+        knows); without it a call always may, as for the CLI's one stream."""
         self.settings = settings
+        self.may_widen = may_widen or (lambda: True)
         self.state = PreloadState.LOADING
         self.steps: dict[str, float] = {}
         self.error: str | None = None
@@ -152,12 +155,21 @@ class Preloader:
         from warmtts.phonemes.zh_lexicon import load_lexicon
         from warmtts.phonemes.zh_pinyin import ZhG2P
         from warmtts.text.normalize import TextNormalizer
+        from warmtts.voices.onnx_session import Runtime
         from warmtts.voices.registry import VoiceRegistry, builtin_loaders, user_voice_loaders
+        from warmtts.voices.windows import WindowSizes
 
-        g2p = ZhG2P(self._step("lexicon", lambda: load_lexicon(self.settings.lexicon_path)))
-        loaders = builtin_loaders(g2p, self.settings.onnx_threads)
-        if self.settings.voices_dir is not None:
-            loaders |= user_voice_loaders(self.settings.voices_dir, self.settings.onnx_threads)
+        settings = self.settings
+        runtime = Runtime(
+            settings.onnx_threads,
+            WindowSizes(settings.first_window_seconds, settings.max_window_seconds),
+            settings.wide_threads,
+            self.may_widen,
+        )
+        g2p = ZhG2P(self._step("lexicon", lambda: load_lexicon(settings.lexicon_path)))
+        loaders = builtin_loaders(g2p, runtime)
+        if settings.voices_dir is not None:
+            loaders |= user_voice_loaders(settings.voices_dir, runtime)
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="preload") as pool:
             normalizer = pool.submit(self._step, "normalizer", lambda: _warmed(TextNormalizer()))
             text = pool.submit(self._step, "jieba+pypinyin", lambda: _warmed(g2p))

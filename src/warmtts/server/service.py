@@ -49,7 +49,7 @@ class SynthesisService:
         self.scheduler = Scheduler(settings.workers)
         self.capacity = Capacity(
             settings.workers, settings.max_load, settings.workers + settings.max_queue,
-            settings.max_first_audio_seconds, settings.group_chars,
+            settings.max_first_audio_seconds, settings.max_window_seconds,
         )
         self.trimmer = IdleTrimmer()
         self.draining = False  # set on SIGTERM: finish streams in flight, take no new work

@@ -140,22 +140,17 @@ def split_clauses(sentence: str) -> list[str]:
     return [c for c in clauses if c]
 
 
-def pieces(
-    sentence: str, limit: int, first_clause_alone: bool = False, group_limit: int | None = None
-) -> list[Piece]:
-    """Model-sized pieces of one sentence.
-
-    A clause longer than `limit` characters is cut (at a space where there is one); short
-    clauses are grouped up to `group_limit` (default `limit`). With `first_clause_alone` the
-    first clause is its own piece, so the first audio of a stream waits for one clause, not the
-    whole sentence.
-    """
-    group_limit = limit if group_limit is None else group_limit
+def pieces(sentence: str, limit: int) -> list[Piece]:
+    """Model-sized pieces of one sentence: the whole sentence when it fits in `limit`
+    characters (the acoustic model's prosody spans it), else its clauses grouped up to `limit`,
+    a clause longer than that cut at a space where there is one. Streaming does not need short
+    pieces: the vocoder's windows give the first audio early (voices/windows.py)."""
+    if len(sentence) <= limit:
+        return [Piece(sentence, "sentence")]
     groups: list[str] = []
     for clause in split_clauses(sentence):
         for part in _split_long(clause, limit):
-            join_ok = groups and not (first_clause_alone and len(groups) == 1)
-            if join_ok and len(groups[-1]) + len(part) + 1 <= group_limit:
+            if groups and len(groups[-1]) + len(part) + 1 <= limit:
                 sep = " " if not has_han(part[:1] + groups[-1][-1:]) else ""
                 groups[-1] = groups[-1] + sep + part
             else:

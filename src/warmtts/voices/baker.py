@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +13,19 @@ from warmtts.errors import VoiceLoadError
 from warmtts.phonemes.baker_phones import BakerPhonemizer
 from warmtts.phonemes.zh_frontend import ZhFrontend
 from warmtts.phonemes.zh_pinyin import ZhG2P
-from warmtts.voices.base import Phonemized, VoiceInfo
+from warmtts.voices.base import Phonemized, Speech, VoiceInfo
+from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
-from warmtts.voices.onnx_session import make_session
+from warmtts.voices.windows import decode_windows
 
 DATA_DIR = Path(__file__).parent / "data" / "zh-baker"
 SAMPLE_RATE = 24000
+HOP = 300  # samples per mel frame
+# MB-MelGAN's receptive field, measured: with 24 frames either side the windows join into the
+# one-shot audio bit for bit (tests/voices/test_windows.py); its first layer reflect-pads, so a
+# window needs some frames of its own.
+CONTEXT_FRAMES = 24
+MIN_FRAMES = 32
 
 
 def verify_checksums(folder: Path) -> None:
@@ -30,7 +38,7 @@ def verify_checksums(folder: Path) -> None:
 
 
 class BakerVoice:
-    def __init__(self, g2p: ZhG2P, threads: int, folder: Path = DATA_DIR) -> None:
+    def __init__(self, g2p: ZhG2P, runtime: Runtime, folder: Path = DATA_DIR) -> None:
         try:
             verify_checksums(folder)
             mapper = json.loads((folder / "baker_mapper.json").read_text(encoding="utf-8"))
@@ -39,8 +47,9 @@ class BakerVoice:
         self._ids: dict[str, int] = mapper["symbol_to_id"]
         self._eos = self._ids["eos"]
         self._frontend = ZhFrontend(g2p, BakerPhonemizer(mapper["pinyin_dict"]))
-        self._acoustic = make_session(folder / "fastspeech2.onnx", threads)
-        self._vocoder = make_session(folder / "mb_melgan.onnx", threads)
+        self._acoustic = runtime.session(folder / "fastspeech2.onnx")
+        self._vocoder = runtime.session(folder / "mb_melgan.onnx")
+        self.windows = runtime.windows.plan(SAMPLE_RATE, HOP, CONTEXT_FRAMES, MIN_FRAMES)
         self.info = VoiceInfo(
             id="zh-baker",
             language="zh",
@@ -58,12 +67,11 @@ class BakerVoice:
         analysis = self._frontend.analyze(text)
         return Phonemized(text, analysis.phones, {"words": analysis.marked_text, "pinyin": analysis.pinyin})
 
-    def synthesize(self, phonemized: Phonemized, params: SynthesisParams) -> np.ndarray:
-        if not any(p[-1].isdigit() for p in phonemized.phonemes):  # only sil and marks
-            return np.zeros(0, np.float32)
+    def mel(self, phonemized: Phonemized, params: SynthesisParams) -> tuple[np.ndarray, np.ndarray]:
+        """The utterance's mel frames [1, T, 80] and the frames FastSpeech2 gave each symbol."""
         ids = [self._ids[p] for p in phonemized.phonemes] + [self._eos]
-        mel = self._acoustic.run(
-            ["Identity_1"],
+        mel, frames = self._acoustic.run(
+            ["Identity_1", "Identity_2"],
             {
                 "input_ids": np.array([ids], np.int32),
                 "speaker_ids": np.zeros(1, np.int32),
@@ -71,6 +79,18 @@ class BakerVoice:
                 "f0_ratios": np.array([params.pitch], np.float32),
                 "energy_ratios": np.array([params.energy], np.float32),
             },
-        )[0]
-        audio = self._vocoder.run(None, {"mels": mel})[0]
-        return np.clip(audio.reshape(-1), -1.0, 1.0).astype(np.float32)
+        )
+        return mel, frames.reshape(-1)
+
+    def vocode(self, mel: np.ndarray) -> np.ndarray:
+        return self._vocoder.run(None, {"mels": mel})[0]
+
+    def synthesize(self, phonemized: Phonemized, params: SynthesisParams) -> Iterator[Speech]:
+        if not any(p[-1].isdigit() for p in phonemized.phonemes):  # only sil and marks
+            return
+        mel, frames = self.mel(phonemized, params)
+        symbols = [*phonemized.phonemes, "eos"]
+        durations = tuple((s, float(f) * HOP / SAMPLE_RATE) for s, f in zip(symbols, frames))
+        for audio, final in decode_windows(self.vocode, mel, 1, HOP, self.windows):
+            yield Speech(np.clip(audio, -1.0, 1.0).astype(np.float32), final, durations)
+            durations = ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from typing import Literal, Protocol
 
 import numpy as np
@@ -29,6 +30,17 @@ class Phonemized:
     stages: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Speech:
+    """One window of a run's audio. The run's first window also carries the duration the model
+    gave each of its input symbols (phonemes and the model's own marks such as pauses and the
+    end), in seconds, in order: timestamps are built from them."""
+
+    audio: np.ndarray  # mono float32 in [-1, 1]
+    final: bool  # the run's last window
+    durations: tuple[tuple[str, float], ...] = ()
+
+
 class Voice(Protocol):
     info: VoiceInfo
 
@@ -36,6 +48,13 @@ class Voice(Protocol):
         """Normalised text of this voice's language → its phonemes."""
         ...
 
-    def synthesize(self, phonemized: Phonemized, params: SynthesisParams) -> np.ndarray:
-        """Mono float32 audio in [-1, 1] at `info.sample_rate`; empty if there is nothing to say."""
+    def synthesize(self, phonemized: Phonemized, params: SynthesisParams) -> Iterator[Speech]:
+        """The run's audio at `info.sample_rate`, window by window as the vocoder computes it;
+        nothing if there is nothing to say. Each window is computed only when asked for."""
         ...
+
+
+def joined(speech: Iterable[Speech]) -> np.ndarray:
+    """A run's windows as one array, for callers that need all of it at once."""
+    parts = [s.audio for s in speech]
+    return np.concatenate(parts) if parts else np.zeros(0, np.float32)

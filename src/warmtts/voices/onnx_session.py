@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import onnxruntime as ort
 
+from warmtts.voices.windows import WindowSizes
 
-def make_session(path: Path, threads: int) -> ort.InferenceSession:
-    """A CPU session; `run` on it is safe from many threads at once.
+
+def make_session(model: Path | bytes, threads: int) -> ort.InferenceSession:
+    """A CPU session for a model file or a serialised graph; `run` on it is safe from many
+    threads at once.
 
     One intra-op pool of `threads` per session and no inter-op parallelism: our graphs are
-    chains, and concurrent requests already use the other cores. No memory arena: it keeps the
-    largest activations ever seen (a long sentence) for good, which grew RSS by a third under
-    load; plain allocation costs little next to the convolutions. No memory pattern: it is
-    cached per input shape, so a text of a length seen before ran ~25 ms faster than a new one
-    — a service meets new texts, and the first request should cost what the hundredth does.
+    chains, and concurrent requests already use the other cores. Idle pool threads sleep rather
+    than spin, so a wide session does not steal the core of another worker's call. No memory
+    arena: it keeps the largest activations ever seen (a long sentence) for good, which grew RSS
+    by a third under load; plain allocation costs little next to the convolutions. No memory
+    pattern: it is cached per input shape, so a text of a length seen before ran ~25 ms faster
+    than a new one — a service meets new texts, and the first request should cost what the
+    hundredth does.
     """
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
@@ -25,4 +34,42 @@ def make_session(path: Path, threads: int) -> ort.InferenceSession:
     options.enable_cpu_mem_arena = False
     options.enable_mem_pattern = False
     options.log_severity_level = 3
-    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    if threads > 1:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    source = model if isinstance(model, bytes) else str(model)
+    return ort.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def _never() -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """How voices run their models: threads per call, window sizes, and when a call may use
+    `wide_threads` instead (the server widens a call while no other synthesis needs a core)."""
+
+    threads: int = 1
+    windows: WindowSizes = field(default_factory=WindowSizes)
+    wide_threads: int = 0  # 0: never widen
+    may_widen: Callable[[], bool] = _never
+
+    def session(self, model: Path | bytes) -> Model:
+        wide = make_session(model, self.wide_threads) if self.wide_threads > self.threads else None
+        return Model(make_session(model, self.threads), wide, self.may_widen)
+
+
+class Model:
+    """One model with a narrow session and, optionally, a wide one for an idle machine."""
+
+    def __init__(self, narrow: ort.InferenceSession, wide: ort.InferenceSession | None, may_widen: Callable[[], bool]) -> None:
+        self._narrow = narrow
+        self._wide = wide
+        self._may_widen = may_widen
+
+    def run(self, outputs: list[str] | None, feeds: dict[str, np.ndarray]) -> list[Any]:
+        session = self._wide if self._wide is not None and self._may_widen() else self._narrow
+        return session.run(outputs, feeds)
+
+    def get_inputs(self) -> list[Any]:
+        return self._narrow.get_inputs()

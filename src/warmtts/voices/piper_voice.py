@@ -1,23 +1,39 @@
-"""Piper VITS voices (en-joe and user voices): espeak-ng phonemes, our own ONNX session."""
+"""Piper VITS voices (en-joe and user voices): espeak-ng phonemes, our own ONNX sessions.
+
+The graph is split at load (vits_split.py), so the decoder runs over windows of the latent and
+the first audio of a long sentence costs the text encoder plus one small window.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from piper.config import PhonemeType, PiperConfig
-from piper.phoneme_ids import phonemes_to_ids
+from piper.phoneme_ids import BOS, EOS, PAD, phonemes_to_ids
 
 from warmtts.errors import VoiceLoadError
 from warmtts.phonemes.en_espeak import phonemize
-from warmtts.voices.base import Phonemized, VoiceInfo
+from warmtts.voices.base import Phonemized, Speech, VoiceInfo
+from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
-from warmtts.voices.onnx_session import make_session
+from warmtts.voices.vits_split import split_vits
+from warmtts.voices.windows import decode_windows
+
+log = logging.getLogger(__name__)
+
+# HiFi-GAN's receptive field in latent frames, measured on en-joe: with 12 frames either side the
+# windows equal the one-shot audio to within 1e-6 (tests/voices/test_windows.py); 16 for margin.
+CONTEXT_FRAMES = 16
 
 
 class PiperVoice:
-    def __init__(self, voice_id: str, model: Path, config_path: Path, threads: int, license: str = "") -> None:
+    def __init__(
+        self, voice_id: str, model: Path, config_path: Path, runtime: Runtime, license: str = ""
+    ) -> None:
         try:
             self.config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError) as exc:
@@ -27,8 +43,19 @@ class PiperVoice:
                 f"{config_path}: phoneme_type {self.config.phoneme_type.value!r} unsupported; "
                 "only espeak voices can be added"
             )
-        self._session = make_session(model, threads)
+        try:
+            self._split = split_vits(model)
+            if self._split is None:
+                log.warning("voice %s: graph not split (no Piper decoder nodes); spoken in one call", voice_id)
+                self._session = runtime.session(model)
+            else:
+                self._session = runtime.session(self._split.encoder)
+                self._decoder = runtime.session(self._split.decoder)
+        except Exception as exc:  # onnx and onnxruntime raise their own types for a bad file
+            raise VoiceLoadError(f"{model}: not a loadable ONNX model: {exc}") from exc
         self._inputs = {i.name for i in self._session.get_inputs()}
+        self.hop = 256  # Piper's HiFi-GAN upsamples each latent frame by 8·8·2·2
+        self.windows = runtime.windows.plan(self.config.sample_rate, self.hop, CONTEXT_FRAMES)
         language = self.config.espeak_voice.split("-")[0].lower()
         self.info = VoiceInfo(
             id=voice_id,
@@ -47,9 +74,7 @@ class PiperVoice:
         phonemes = [p for p in phonemize(text, self.config.espeak_voice) if p in self.config.phoneme_id_map]
         return Phonemized(text, phonemes, {})
 
-    def synthesize(self, phonemized: Phonemized, params: SynthesisParams) -> np.ndarray:
-        if not any(p.isalpha() for p in phonemized.phonemes):
-            return np.zeros(0, np.float32)
+    def _feeds(self, phonemized: Phonemized, params: SynthesisParams) -> dict[str, np.ndarray]:
         ids = phonemes_to_ids(phonemized.phonemes, self.config.phoneme_id_map)
         feeds = {
             "input": np.array([ids], np.int64),
@@ -61,5 +86,31 @@ class PiperVoice:
         }
         if "sid" in self._inputs:
             feeds["sid"] = np.array([self.config.default_speaker_id], np.int64)
-        audio = self._session.run(None, feeds)[0].reshape(-1)
-        return np.clip(audio, -1.0, 1.0).astype(np.float32)
+        return feeds
+
+    def latent(self, phonemized: Phonemized, params: SynthesisParams) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """The utterance's latent frames [1, C, T], the decoder's other inputs, and the frames
+        the duration predictor gave each input symbol."""
+        assert self._split is not None
+        latent, *conditioning, frames = self._session.run(None, self._feeds(phonemized, params))
+        return latent, dict(zip(self._split.conditioning, conditioning)), frames.reshape(-1)
+
+    def decode(self, latent: np.ndarray, conditioning: dict[str, np.ndarray]) -> np.ndarray:
+        assert self._split is not None
+        return self._decoder.run(None, {self._split.latent: latent, **conditioning})[0]
+
+    def synthesize(self, phonemized: Phonemized, params: SynthesisParams) -> Iterator[Speech]:
+        if not any(p.isalpha() for p in phonemized.phonemes):
+            return
+        if self._split is None:
+            audio = self._session.run(None, self._feeds(phonemized, params))[0].reshape(-1)
+            yield Speech(np.clip(audio, -1.0, 1.0).astype(np.float32), True)
+            return
+        latent, conditioning, frames = self.latent(phonemized, params)
+        order = [BOS, PAD, *(s for p in phonemized.phonemes for s in (p, PAD)), EOS]  # as phonemes_to_ids
+        symbols = [s for s in order for _ in self.config.phoneme_id_map[s]]
+        seconds = self.hop / self.config.sample_rate
+        durations = tuple((s, float(f) * seconds) for s, f in zip(symbols, frames))
+        for audio, final in decode_windows(lambda w: self.decode(w, conditioning), latent, 2, self.hop, self.windows):
+            yield Speech(np.clip(audio, -1.0, 1.0).astype(np.float32), final, durations)
+            durations = ()

