@@ -20,7 +20,6 @@ from fastapi.staticfiles import StaticFiles
 from warmtts import __version__
 from warmtts.config import Settings
 from warmtts.errors import PreloadError
-from warmtts.preload import Preloader
 from warmtts.server import errors, routes_ops, routes_speech, routes_tts
 from warmtts.server.audio_store import AudioStore
 from warmtts.server.context import ServerContext
@@ -36,8 +35,8 @@ WEB_DIR = Path(__file__).parent / "web"
 def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | None = None) -> FastAPI:
     metrics = Metrics()
     store = AudioStore(settings.audio_store_dir, settings.audio_store_max_bytes, settings.audio_store_max_age_seconds)
-    preloader = Preloader(settings)
-    service = SynthesisService(settings, preloader, metrics, store)
+    service = SynthesisService(settings, metrics, store)
+    preloader = service.preloader
 
     def preload() -> None:
         try:

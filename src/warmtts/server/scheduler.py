@@ -133,18 +133,32 @@ class Scheduler:
                 with self._changed:
                     self._busy -= 1
 
-    def run_on_every_worker(self, fn: Callable[[], T], timeout: float = 120.0) -> list[T]:
-        """Run `fn` once on each worker thread at once and wait (blocking; not from the event loop).
+    def alone(self) -> bool:
+        """Whether the step running now is the only work: then its model calls may use every
+        core. Read without the lock: a stale answer costs one call's speed, never correctness."""
+        return self._busy <= 1 and not self._jobs
+
+    def run_on_every_worker(self, fn: Callable[[], T], timeout: float = 120.0, in_turn: bool = False) -> list[T]:
+        """Run `fn` once on each worker thread and wait (blocking; not from the event loop): all
+        at once, or `in_turn`, one worker after another, each then `alone`.
 
         Inference is slower the first time a thread runs it (ONNX Runtime and numpy set up
         per-thread buffers), so a warm-up in one thread alone left the first real requests
         about 30 % slower than later ones. Calls must not overlap: each holds every worker.
         """
         barrier = threading.Barrier(len(self._threads))
+        turn = threading.Lock()
 
         def hold_one_worker() -> T:
             barrier.wait(timeout)  # one job per thread: none may take two
-            return fn()
+            if not in_turn:
+                return fn()
+            with self._changed:
+                self._busy -= 1  # waiting for its turn is not work
+            with turn:
+                with self._changed:
+                    self._busy += 1
+                return fn()
 
         futures: list[concurrent.futures.Future[T]] = []
         for _ in self._threads:

@@ -43,10 +43,10 @@ def check_text(text: str, limit: int) -> str:
 
 
 class SynthesisService:
-    def __init__(self, settings: Settings, preloader: Preloader, metrics: Metrics, store: AudioStore) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics, store: AudioStore) -> None:
         self.settings = settings
-        self.preloader = preloader
         self.scheduler = Scheduler(settings.workers)
+        self.preloader = Preloader(settings, may_widen=self.scheduler.alone)
         self.capacity = Capacity(
             settings.workers, settings.max_load, settings.workers + settings.max_queue,
             settings.max_first_audio_seconds, settings.max_window_seconds,
@@ -101,3 +101,5 @@ class SynthesisService:
         compute = statistics.median(r.compute_seconds for r in runs)
         self.capacity.seed(voice_id, compute, runs[0].audio_seconds, runs[0].chars)
         log.info("capacity voice=%s rtf=%.4f", voice_id, self.capacity.rtf(voice_id))
+        if self.settings.wide_threads > self.settings.onnx_threads:  # and the calls of a stream alone
+            self.scheduler.run_on_every_worker(lambda: warm_up_voice(engine, voice_id), in_turn=True)
