@@ -155,6 +155,7 @@ class Preloader:
         from warmtts.phonemes.zh_lexicon import load_lexicon
         from warmtts.phonemes.zh_pinyin import ZhG2P
         from warmtts.text.normalize import TextNormalizer
+        from warmtts.voices.model_cache import ModelCache, default_folder
         from warmtts.voices.onnx_session import Runtime
         from warmtts.voices.registry import VoiceRegistry, builtin_loaders, user_voice_loaders
         from warmtts.voices.windows import WindowSizes
@@ -165,6 +166,7 @@ class Preloader:
             WindowSizes(settings.first_window_seconds, settings.max_window_seconds),
             settings.wide_threads,
             self.may_widen,
+            ModelCache((settings.model_cache_dir or default_folder()) if settings.model_cache else None),
         )
         g2p = ZhG2P(self._step("lexicon", lambda: load_lexicon(settings.lexicon_path)))
         loaders = builtin_loaders(g2p, runtime)

@@ -47,8 +47,8 @@ class BakerVoice:
         self._ids: dict[str, int] = mapper["symbol_to_id"]
         self._eos = self._ids["eos"]
         self._frontend = ZhFrontend(g2p, BakerPhonemizer(mapper["pinyin_dict"]))
-        self._acoustic = runtime.session(folder / "fastspeech2.onnx")
-        self._vocoder = runtime.session(folder / "mb_melgan.onnx")
+        self._acoustic = runtime.load(folder / "fastspeech2.onnx")
+        self._vocoder = runtime.load(folder / "mb_melgan.onnx")
         self.windows = runtime.windows.plan(SAMPLE_RATE, HOP, CONTEXT_FRAMES, MIN_FRAMES)
         self.info = VoiceInfo(
             id="zh-baker",

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
+from warmtts.voices.model_cache import ModelCache
 from warmtts.voices.windows import WindowSizes
 
 
@@ -46,17 +47,35 @@ def _never() -> bool:
 
 @dataclass(frozen=True)
 class Runtime:
-    """How voices run their models: threads per call, window sizes, and when a call may use
-    `wide_threads` instead (the server widens a call while no other synthesis needs a core)."""
+    """How voices run their models: threads per call, window sizes, when a call may use
+    `wide_threads` instead (the server widens a call while no other synthesis needs a core),
+    and where prepared graphs are cached."""
 
     threads: int = 1
     windows: WindowSizes = field(default_factory=WindowSizes)
     wide_threads: int = 0  # 0: never widen
     may_widen: Callable[[], bool] = _never
+    cache: ModelCache = field(default_factory=lambda: ModelCache(None))
 
-    def session(self, model: Path | bytes) -> Model:
-        wide = make_session(model, self.wide_threads) if self.wide_threads > self.threads else None
-        return Model(make_session(model, self.threads), wide, self.may_widen)
+    def load(self, model: Path, part: str | None = None, prepare: Callable[[], bytes] | None = None) -> Model:
+        """Sessions for `model`, or for the `part` of it that `prepare` derives, through the cache."""
+        build = prepare or model.read_bytes
+        source = self.cache.graph(self.cache.key(model, part or model.stem), build)
+        try:
+            return self._sessions(source)
+        except Exception:
+            if not isinstance(source, Path):
+                raise
+            self.cache.discard(source)
+            return self._sessions(build())
+
+    def facts(self, model: Path, part: str, prepare: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Small facts about `model` that cost a graph analysis to learn, through the cache."""
+        return self.cache.meta(self.cache.key(model, part), prepare)
+
+    def _sessions(self, source: Path | bytes) -> Model:
+        wide = make_session(source, self.wide_threads) if self.wide_threads > self.threads else None
+        return Model(make_session(source, self.threads), wide, self.may_widen)
 
 
 class Model:

@@ -6,6 +6,7 @@ the first audio of a long sentence costs the text encoder plus one small window.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from warmtts.phonemes.en_espeak import phonemize
 from warmtts.voices.base import Phonemized, Speech, VoiceInfo
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
-from warmtts.voices.vits_split import split_vits
+from warmtts.voices.vits_split import SplitNames, split_vits
 from warmtts.voices.windows import decode_windows
 
 log = logging.getLogger(__name__)
@@ -43,14 +44,16 @@ class PiperVoice:
                 f"{config_path}: phoneme_type {self.config.phoneme_type.value!r} unsupported; "
                 "only espeak voices can be added"
             )
+        split = functools.cache(lambda: split_vits(model))
         try:
-            self._split = split_vits(model)
+            facts = runtime.facts(model, "vits-split", lambda: split().names.to_dict() if split() else {})
+            self._split = SplitNames.from_dict(facts) if facts else None
             if self._split is None:
                 log.warning("voice %s: graph not split (no Piper decoder nodes); spoken in one call", voice_id)
-                self._session = runtime.session(model)
+                self._session = runtime.load(model)
             else:
-                self._session = runtime.session(self._split.encoder)
-                self._decoder = runtime.session(self._split.decoder)
+                self._session = runtime.load(model, "vits-encoder", lambda: split().encoder)  # type: ignore[union-attr]
+                self._decoder = runtime.load(model, "vits-decoder", lambda: split().decoder)  # type: ignore[union-attr]
         except Exception as exc:  # onnx and onnxruntime raise their own types for a bad file
             raise VoiceLoadError(f"{model}: not a loadable ONNX model: {exc}") from exc
         self._inputs = {i.name for i in self._session.get_inputs()}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import onnx
 from onnx.utils import Extractor
@@ -19,12 +20,26 @@ _DECODER = "/dec/"
 
 
 @dataclass(frozen=True)
-class SplitVits:
-    encoder: bytes  # serialised ONNX: the model's inputs → (latent, *conditioning, durations)
-    decoder: bytes  # serialised ONNX: (latent, *conditioning) → audio
+class SplitNames:
+    """Where the graph was cut: the tensors that pass from the first half to the decoder."""
+
     latent: str  # the decoder's frame-wise input, [1, channels, frames]
     conditioning: tuple[str, ...]  # other decoder inputs (a speaker embedding), passed whole
-    durations: str  # frames per input symbol, [1, 1, symbols]
+    durations: str  # frames per input symbol, [1, 1, symbols], an extra output of the first half
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"latent": self.latent, "conditioning": list(self.conditioning), "durations": self.durations}
+
+    @classmethod
+    def from_dict(cls, facts: dict[str, Any]) -> SplitNames:
+        return cls(facts["latent"], tuple(facts["conditioning"]), facts["durations"])
+
+
+@dataclass(frozen=True)
+class SplitVits:
+    names: SplitNames
+    encoder: bytes  # serialised ONNX: the model's inputs → (latent, *conditioning, durations)
+    decoder: bytes  # serialised ONNX: (latent, *conditioning) → audio
 
 
 def split_vits(path: Path) -> SplitVits | None:
@@ -52,4 +67,5 @@ def split_vits(path: Path) -> SplitVits | None:
     extractor = Extractor(model)
     encoder = extractor.extract_model([i.name for i in graph.input], [latent, *conditioning, durations])
     decoder = extractor.extract_model([latent, *conditioning], [o.name for o in graph.output])
-    return SplitVits(encoder.SerializeToString(), decoder.SerializeToString(), latent, conditioning, durations)
+    names = SplitNames(latent, conditioning, durations)
+    return SplitVits(names, encoder.SerializeToString(), decoder.SerializeToString())
