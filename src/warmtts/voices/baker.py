@@ -48,7 +48,7 @@ class BakerVoice:
         self._eos = self._ids["eos"]
         self._frontend = ZhFrontend(g2p, BakerPhonemizer(mapper["pinyin_dict"]))
         self._acoustic = runtime.load(folder / "fastspeech2.onnx")
-        self._vocoder = runtime.load(folder / "mb_melgan.onnx")
+        self._vocoder = runtime.load(folder / "mb_melgan.onnx", wide=True)
         self.windows = runtime.windows.plan(SAMPLE_RATE, HOP, CONTEXT_FRAMES, MIN_FRAMES)
         self.info = VoiceInfo(
             id="zh-baker",

@@ -57,25 +57,29 @@ class Runtime:
     may_widen: Callable[[], bool] = _never
     cache: ModelCache = field(default_factory=lambda: ModelCache(None))
 
-    def load(self, model: Path, part: str | None = None, prepare: Callable[[], bytes] | None = None) -> Model:
-        """Sessions for `model`, or for the `part` of it that `prepare` derives, through the cache."""
+    def load(
+        self, model: Path, part: str | None = None, prepare: Callable[[], bytes] | None = None, wide: bool = False
+    ) -> Model:
+        """Sessions for `model`, or for the `part` of it that `prepare` derives, through the cache;
+        `wide` adds a session with `wide_threads` (a second copy of the weights: vocoders only,
+        which are small and do most of the work)."""
         build = prepare or model.read_bytes
         source = self.cache.graph(self.cache.key(model, part or model.stem), build)
         try:
-            return self._sessions(source)
+            return self._sessions(source, wide)
         except Exception:
             if not isinstance(source, Path):
                 raise
             self.cache.discard(source)
-            return self._sessions(build())
+            return self._sessions(build(), wide)
 
     def facts(self, model: Path, part: str, prepare: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Small facts about `model` that cost a graph analysis to learn, through the cache."""
         return self.cache.meta(self.cache.key(model, part), prepare)
 
-    def _sessions(self, source: Path | bytes) -> Model:
-        wide = make_session(source, self.wide_threads) if self.wide_threads > self.threads else None
-        return Model(make_session(source, self.threads), wide, self.may_widen)
+    def _sessions(self, source: Path | bytes, wide: bool) -> Model:
+        widened = make_session(source, self.wide_threads) if wide and self.wide_threads > self.threads else None
+        return Model(make_session(source, self.threads), widened, self.may_widen)
 
 
 class Model:

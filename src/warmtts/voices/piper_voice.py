@@ -21,7 +21,7 @@ from warmtts.phonemes.en_espeak import phonemize
 from warmtts.voices.base import Phonemized, Speech, VoiceInfo
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
-from warmtts.voices.vits_split import SplitNames, split_vits
+from warmtts.voices.vits_split import SplitNames, SplitVits, split_vits
 from warmtts.voices.windows import decode_windows
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,14 @@ class PiperVoice:
                 f"{config_path}: phoneme_type {self.config.phoneme_type.value!r} unsupported; "
                 "only espeak voices can be added"
             )
-        split = functools.cache(lambda: split_vits(model))
+        split = functools.cache(lambda: split_vits(model))  # only when the cache lacks a half
+
+        def halves() -> SplitVits:
+            found = split()
+            if found is None:
+                raise VoiceLoadError(f"{model}: cached as splittable, but the graph no longer splits")
+            return found
+
         try:
             facts = runtime.facts(model, "vits-split", lambda: split().names.to_dict() if split() else {})
             self._split = SplitNames.from_dict(facts) if facts else None
@@ -52,8 +59,8 @@ class PiperVoice:
                 log.warning("voice %s: graph not split (no Piper decoder nodes); spoken in one call", voice_id)
                 self._session = runtime.load(model)
             else:
-                self._session = runtime.load(model, "vits-encoder", lambda: split().encoder)  # type: ignore[union-attr]
-                self._decoder = runtime.load(model, "vits-decoder", lambda: split().decoder)  # type: ignore[union-attr]
+                self._session = runtime.load(model, "vits-encoder", lambda: halves().encoder)
+                self._decoder = runtime.load(model, "vits-decoder", lambda: halves().decoder, wide=True)
         except Exception as exc:  # onnx and onnxruntime raise their own types for a bad file
             raise VoiceLoadError(f"{model}: not a loadable ONNX model: {exc}") from exc
         self._inputs = {i.name for i in self._session.get_inputs()}
