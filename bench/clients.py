@@ -2,16 +2,19 @@
 
 Time to first audio is taken at the first non-empty body chunk, so it includes the request's
 queueing, synthesis of the first piece and the trip over loopback; the full time at the last.
+An mp3 or Opus body is kept whole and decoded to count its seconds, after the clock has stopped
+(under load, after every client is done, so decoding takes no core from the server being timed).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import httpx
 
+from bench.audio_length import ENCODED_FORMATS, encoded_seconds
 from bench.serving.servers import Server
 from bench.texts import Case
 
@@ -30,10 +33,35 @@ class Sample:
     total: float | None = None
     audio_seconds: float = 0.0
     error: str | None = None
+    encoded: Encoded | None = field(default=None, repr=False, compare=False)  # not yet counted
 
 
-def timed_request(client: httpx.Client, base_url: str, server: Server, case: Case) -> Sample:
+@dataclass(frozen=True)
+class Encoded:
+    """A whole mp3 or Opus body, kept to be decoded once the clock has stopped."""
+
+    fmt: str
+    body: bytes
+
+
+def counted(sample: Sample) -> Sample:
+    """`sample` with its encoded body decoded into `audio_seconds` (and dropped); others as they are."""
+    if sample.encoded is None:
+        return sample
+    try:
+        seconds = encoded_seconds(sample.encoded.body, sample.encoded.fmt)
+    except ValueError as exc:
+        return replace(sample, ok=False, encoded=None, error=f"unreadable audio: {exc!r}")
+    return replace(sample, audio_seconds=seconds, encoded=None)
+
+
+def timed_request(
+    client: httpx.Client, base_url: str, server: Server, case: Case, count_now: bool = True
+) -> Sample:
+    """One request, timed; with `count_now` False an encoded body is left for `counted`."""
     path, body = server.request(case)
+    fmt = server.wire_format(case)
+    whole = fmt in ENCODED_FORMATS
     start = time.perf_counter()
     try:
         with client.stream("POST", base_url + path, json=body) as response:
@@ -41,15 +69,15 @@ def timed_request(client: httpx.Client, base_url: str, server: Server, case: Cas
                 response.read()
                 return Sample(case.id, ok=False, error=f"HTTP {response.status_code}")
             first: float | None = None
-            head = b""
+            kept: list[bytes] = []
             size = 0
             for chunk in response.iter_raw():
                 if not chunk:
                     continue
                 if first is None:
                     first = time.perf_counter() - start
-                if len(head) < HEAD_BYTES:
-                    head += chunk[: HEAD_BYTES - len(head)]
+                if whole or size < HEAD_BYTES:
+                    kept.append(chunk if whole else chunk[: HEAD_BYTES - size])
                 size += len(chunk)
             total = time.perf_counter() - start
             headers = {k.lower(): v for k, v in response.headers.items()}
@@ -57,8 +85,12 @@ def timed_request(client: httpx.Client, base_url: str, server: Server, case: Cas
         return Sample(case.id, ok=False, error=f"{type(exc).__name__}: {exc}")
     if first is None:
         return Sample(case.id, ok=False, total=total, error="empty body")
+    data = b"".join(kept)  # the whole body, or its first HEAD_BYTES
+    if whole:
+        sample = Sample(case.id, ok=True, ttfa=first, total=total, encoded=Encoded(fmt, data))
+        return counted(sample) if count_now else sample
     try:
-        audio = server.audio_seconds(head, size, headers)
+        audio = server.audio_seconds(data, size, headers)
     except (KeyError, ValueError) as exc:  # a missing X-Sample-Rate or a malformed WAV header
         return Sample(case.id, ok=False, ttfa=first, total=total, error=f"unreadable audio: {exc!r}")
     return Sample(case.id, ok=True, ttfa=first, total=total, audio_seconds=audio)
@@ -85,7 +117,7 @@ def run_clients(base_url: str, server: Server, mix: tuple[Case, ...], clients: i
             barrier.wait(START_TIMEOUT)
             for n in range(per_client):
                 case = mix[(index + n) % len(mix)]
-                results[index].append(timed_request(client, base_url, server, case))
+                results[index].append(timed_request(client, base_url, server, case, count_now=False))
 
     threads = [threading.Thread(target=client_loop, args=(i,), name=f"client-{i}") for i in range(clients)]
     for thread in threads:
@@ -95,4 +127,4 @@ def run_clients(base_url: str, server: Server, mix: tuple[Case, ...], clients: i
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - start
-    return LoadRun(clients, [s for per in results for s in per], wall)
+    return LoadRun(clients, [counted(s) for per in results for s in per], wall)

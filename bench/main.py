@@ -61,6 +61,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
         warm_requests=args.warm_requests or base.warm_requests,
         concurrency=levels,
         requests_per_client=args.requests_per_client or base.requests_per_client,
+        encoded_concurrency=base.encoded_concurrency,
     )
 
 
@@ -74,6 +75,7 @@ def run(plan: Plan, skip_piper: bool, command: str) -> dict[str, Any]:
             "machine": machine.describe(),
             "plan": asdict(plan),
             "texts": {case.id: case.text for case in CASES},
+            "formats": {case.id: case.format for case in CASES},
         },
         "servers": {},
     }

@@ -2,7 +2,8 @@
 
 Fresh launches give start-up and first-request figures (one process per launch and text, so
 every first request is really the process's first). One long-lived process then gives warm
-figures, real-time factors, the concurrency levels and peak memory.
+figures, real-time factors, the concurrency levels and peak memory. Each server runs only the
+cases and mixes it can answer (`Server.cases`, `Server.mixes`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bench.serving.memory import PeakRss
 from bench.serving.process import ServerProcess
 from bench.serving.servers import Server
 from bench.stats import median, ratio, summary
-from bench.texts import MIXES, Case, cases_for
+from bench.texts import Case
 
 log = logging.getLogger("bench")
 MB = 1024 * 1024
@@ -33,10 +34,11 @@ class Plan:
     warm_requests: int = 20
     concurrency: tuple[int, ...] = (1, 2, 4, 8, 16)
     requests_per_client: int = 4
+    encoded_concurrency: tuple[int, ...] = (4,)  # client counts for the mp3 mix, beside pcm's at 4
 
 
 def measure_server(server: Server, plan: Plan) -> dict[str, Any]:
-    cases = cases_for(server.languages)
+    cases = server.cases()
     startup, first = fresh_launches(server, cases, plan.launches)
     with ServerProcess(server) as process:
         process.wait_ready()
@@ -44,15 +46,21 @@ def measure_server(server: Server, plan: Plan) -> dict[str, Any]:
         with PeakRss(process) as peak:
             warm, samples = warm_requests(process.base_url, server, cases, plan.warm_requests)
             load = {
-                language: load_levels(
-                    process.base_url, server, MIXES[language], plan.concurrency, plan.requests_per_client
+                key: load_levels(
+                    process.base_url,
+                    server,
+                    key,
+                    mix,
+                    plan.concurrency if mix[0].format == "pcm" else plan.encoded_concurrency,
+                    plan.requests_per_client,
                 )
-                for language in server.languages
+                for key, mix in server.mixes().items()
             }
     return {
         "startup": startup,
         "first_request": first,
         "warm": warm,
+        "wire_formats": {case.id: server.wire_format(case) for case in cases},
         "rtf": rtf_by_voice(samples, cases),
         "concurrency": load,
         "memory": {"rss_after_ready_mb": rss_ready / MB, "peak_rss_mb": peak.peak_bytes / MB, "samples": peak.samples},
@@ -118,9 +126,12 @@ def warm_requests(
 
 
 def rtf_by_voice(samples: dict[str, list[Sample]], cases: tuple[Case, ...]) -> dict[str, float | None]:
-    """Full-response seconds over audio seconds, summed over a voice's sequential requests."""
+    """Full-response seconds over audio seconds, summed over a voice's sequential pcm requests.
+
+    Encoded cases are left out: their time includes encoding and their decoded mp3 length the
+    codec's padding, so they would move a voice's RTF with the mix of formats timed."""
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for case in cases:
+    for case in (c for c in cases if c.format == "pcm"):
         for sample in samples.get(case.id, []):
             if sample.ok and sample.total is not None:
                 totals[case.voice][0] += sample.total
@@ -129,8 +140,9 @@ def rtf_by_voice(samples: dict[str, list[Sample]], cases: tuple[Case, ...]) -> d
 
 
 def load_levels(
-    base_url: str, server: Server, mix: tuple[Case, ...], levels: tuple[int, ...], per_client: int
+    base_url: str, server: Server, key: str, mix: tuple[Case, ...], levels: tuple[int, ...], per_client: int
 ) -> list[dict[str, Any]]:
+    """One row per client count; `key` names the mix in the log ("en", "zh", "en-mp3")."""
     rows = []
     for clients in levels:
         run = run_clients(base_url, server, mix, clients, per_client)
@@ -149,9 +161,9 @@ def load_levels(
             "throughput": ratio(audio, run.wall_seconds),
         }
         log.info(
-            "load server=%s language=%s clients=%d errors=%d ttfa_p95_seconds=%s throughput=%s",
+            "load server=%s mix=%s clients=%d errors=%d ttfa_p95_seconds=%s throughput=%s",
             server.name,
-            mix[0].language,
+            key,
             clients,
             row["errors"],
             _fmt(row["ttfa"]["p95"]),

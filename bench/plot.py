@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-COLOURS = {("warmtts", "en"): "tab:blue", ("warmtts", "zh"): "tab:green", ("piper", "en"): "tab:red"}
+COLOURS = {
+    ("warmtts", "en"): "tab:blue",
+    ("warmtts", "zh"): "tab:green",
+    ("warmtts", "en-mp3"): "tab:purple",  # one level (4 clients): a point, beside en's line
+    ("piper", "en"): "tab:red",
+}
 
 
 def plot(result: dict[str, Any], path: Path) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.targets import Target, dig, evaluate, ratios
+from bench.stats import ratio
+from bench.targets import COMPARE_CLIENTS, Target, dig, evaluate, level, ratios
 from bench.texts import CASES
 
 DASH = "–"
@@ -92,6 +93,7 @@ def _latency(servers: dict[str, Any]) -> str:
                 [
                     case.id,
                     name,
+                    dig(server, "wire_formats", case.id) or case.format,
                     str(len(case.text)),
                     _num(dig(first, "ttfa", "p50")),
                     _num(dig(warm, "ttfa", "p50")),
@@ -108,6 +110,7 @@ def _latency(servers: dict[str, Any]) -> str:
             [
                 "text",
                 "server",
+                "format",
                 "chars",
                 "first request TTFA",
                 "warm TTFA p50",
@@ -120,7 +123,9 @@ def _latency(servers: dict[str, Any]) -> str:
             rows,
         )
         + "\n\nFirst request: median over fresh processes (one per launch and text)."
-        " Warm: after one untimed request per text."
+        " Warm: after one untimed request per text. Piper answers WAV and runs the English pcm texts only."
+        " mp3 and opus audio is counted by decoding the whole body (a streamed mp3 keeps the codec's"
+        " padding, under 0.11 s); RTF per voice is over the pcm texts."
     )
 
 
@@ -174,7 +179,20 @@ def _concurrency(servers: dict[str, Any]) -> str:
         for row in levels
         if row["errors"]
     ]
+    text += _encoded_throughput(servers.get("warmtts"))
     return text + ("\n\nErrors seen:\n\n" + "\n".join(failures) if failures else "")
+
+
+def _encoded_throughput(ours: dict[str, Any] | None) -> str:
+    """The mp3 mix beside the pcm one at the same client count (texts `en-mp3` against `en`)."""
+    mp3 = dig(level(ours, "en-mp3", COMPARE_CLIENTS), "throughput")
+    pcm = dig(level(ours, "en", COMPARE_CLIENTS), "throughput")
+    if mp3 is None and pcm is None:
+        return ""
+    return (
+        f"\n\nwarmtts at {COMPARE_CLIENTS} clients, English sentences: {_num(mp3, 2)} audio s / s in mp3,"
+        f" {_num(pcm, 2)} in pcm (mp3 / pcm {_num(ratio(mp3, pcm), 2)})."
+    )
 
 
 def _memory(servers: dict[str, Any]) -> str:
@@ -198,14 +216,17 @@ RATIO_LABELS = {
     "startup": "launch → ready",
     "first_ttfa": "first-request TTFA",
     "warm_ttfa": "warm TTFA p50",
+    "ttfa_vs_full": "warm TTFA p50 / Piper's full response p50",
     "full_response": "full response p50",
 }
+LOAD_LABELS = {"throughput": "throughput", "ttfa_p95": "TTFA p95"}
 
 
 def _ratio_label(key: str) -> str:
     """`warm_ttfa:en-sentence` → `warm TTFA p50 (en-sentence)`, `throughput@4` → `throughput at 4 clients`."""
-    if key.startswith("throughput@"):
-        return f"throughput at {key.removeprefix('throughput@')} clients"
+    name, at, clients = key.partition("@")
+    if at:
+        return f"{LOAD_LABELS.get(name, name)} at {clients} clients"
     name, _, case = key.partition(":")
     label = RATIO_LABELS.get(name, name)
     return f"{label} ({case})" if case else label

@@ -1,7 +1,10 @@
-"""The texts every server speaks in the benchmark: four timed cases and the concurrency mixes.
+"""The texts every server speaks in the benchmark: the timed cases and the concurrency mixes.
 
 The English sentence and paragraph translate the Chinese ones, so both languages are timed on
-the same content and the same clause structure.
+the same content and the same clause structure. The short and long English sentences time how
+first audio grows with length (issue 11: the long one has no comma to split at); the mp3 and
+opus cases repeat a sentence in an encoded format. Piper speaks English WAV only, so each server
+runs the cases `cases_for` keeps for its languages and formats.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ class Case:
     language: str
     voice: str
     text: str
+    format: str = "pcm"  # warmtts's response_format; "pcm" is Piper's WAV (uncompressed either way)
 
 
 ZH_SENTENCE = "今天下午三点，我们在公司楼下的咖啡馆见面，讨论新项目的安排。"
@@ -43,11 +47,24 @@ EN_PARAGRAPH = (
     "belongs to the people of the city."
 )
 
+EN_SHORT = "Please close the door quietly."
+EN_LONG_CLAUSE = "The quick brown fox jumps over the lazy dog near the river bank, and then it runs away."
+EN_LONG = (
+    "The old lighthouse keeper climbed the narrow stairs every evening to light the great lamp"
+    " that guided the fishing boats safely back into the harbour after dark."
+)
+
 CASES: tuple[Case, ...] = (
     Case("zh-sentence", "zh", "zh-baker", ZH_SENTENCE),
     Case("zh-paragraph", "zh", "zh-baker", ZH_PARAGRAPH),
+    Case("en-short", "en", "en-joe", EN_SHORT),
     Case("en-sentence", "en", "en-joe", EN_SENTENCE),
+    Case("en-long-clause", "en", "en-joe", EN_LONG_CLAUSE),
+    Case("en-long", "en", "en-joe", EN_LONG),
     Case("en-paragraph", "en", "en-joe", EN_PARAGRAPH),
+    Case("en-sentence-mp3", "en", "en-joe", EN_SENTENCE, "mp3"),
+    Case("en-sentence-opus", "en", "en-joe", EN_SENTENCE, "opus"),
+    Case("zh-sentence-mp3", "zh", "zh-baker", ZH_SENTENCE, "mp3"),
 )
 
 _EN_MIX = (
@@ -65,12 +82,30 @@ _ZH_MIX = (
     "开往波士顿的火车明天早上九点半从四号站台出发。",
 )
 
-# Each concurrent client cycles through its language's sentences, starting at a different one.
+# Each concurrent client cycles through its mix's sentences, starting at a different one. A mix's
+# key names it in the results ("en-mp3": the English sentences answered as mp3).
 MIXES: dict[str, tuple[Case, ...]] = {
-    "en": tuple(Case(f"en-mix-{i}", "en", "en-joe", text) for i, text in enumerate(_EN_MIX)),
     "zh": tuple(Case(f"zh-mix-{i}", "zh", "zh-baker", text) for i, text in enumerate(_ZH_MIX)),
+    "en": tuple(Case(f"en-mix-{i}", "en", "en-joe", text) for i, text in enumerate(_EN_MIX)),
+    "en-mp3": tuple(Case(f"en-mp3-mix-{i}", "en", "en-joe", text, "mp3") for i, text in enumerate(_EN_MIX)),
 }
 
 
-def cases_for(languages: tuple[str, ...]) -> tuple[Case, ...]:
-    return tuple(case for case in CASES if case.language in languages)
+def runs(case: Case, languages: tuple[str, ...], formats: tuple[str, ...]) -> bool:
+    """Whether a server speaking `languages` in `formats` can answer `case`."""
+    return case.language in languages and case.format in formats
+
+
+def cases_for(languages: tuple[str, ...], formats: tuple[str, ...]) -> tuple[Case, ...]:
+    return tuple(case for case in CASES if runs(case, languages, formats))
+
+
+def mixes_for(languages: tuple[str, ...], formats: tuple[str, ...]) -> dict[str, tuple[Case, ...]]:
+    return {key: mix for key, mix in MIXES.items() if all(runs(case, languages, formats) for case in mix)}
+
+
+def pcm_twin(case: Case) -> Case | None:
+    """The pcm case with `case`'s text and voice, which an encoded case's timings are held against."""
+    return next(
+        (c for c in CASES if c.format == "pcm" and c.text == case.text and c.voice == case.voice and c != case), None
+    )

