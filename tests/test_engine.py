@@ -62,13 +62,15 @@ def test_stream_reads_its_input_lazily(engine: Engine) -> None:
 
 
 def test_chunks_join_without_clicks(engine: Engine) -> None:
+    """Language runs start and end at silence; windows inside a run join as one waveform
+    (tests/voices/test_windows.py compares them with the one-shot vocoder)."""
     chunks = list(engine.synthesize_stream("你好，世界。Hello there! 再见。", "zh-baker"))
     assert len(chunks) >= 3
     assert abs(int(chunks[0].pcm[0])) < 300 and abs(int(chunks[-1].pcm[-1])) < 300
-    joined = np.concatenate([c.pcm for c in chunks]).astype(np.int32)
-    boundaries = np.cumsum([len(c.pcm) for c in chunks])[:-1]
-    for b in boundaries:
-        assert abs(joined[b] - joined[b - 1]) < 600
+    run_starts = [i for i, c in enumerate(chunks) if c.durations]
+    assert len(run_starts) == 3
+    for i in run_starts[1:]:
+        assert abs(int(chunks[i - 1].pcm[-1])) < 300 and abs(int(chunks[i].pcm[0])) < 300
 
 
 def test_mixed_text_speaks_every_run(engine: Engine) -> None:
