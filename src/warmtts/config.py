@@ -41,14 +41,12 @@ class Settings(BaseSettings):
         description="Threads a model call may use while no other synthesis needs a core (one stream on an "
         "idle server); 0 or `onnx_threads` never widens.",
     )
-    model_cache: bool = Field(
+    cache: bool = Field(
         default=True,
-        description="Keep prepared (split and optimised) ONNX graphs between starts; each start then loads "
-        "them instead of preparing them again.",
+        description="Keep prepared ONNX graphs (split and optimised) and jieba's dictionary between starts, so "
+        "a start loads them instead of preparing them again.",
     )
-    model_cache_dir: Path | None = Field(
-        default=None, description="Where prepared graphs are kept; default $XDG_CACHE_HOME/warmtts/onnx."
-    )
+    cache_dir: Path | None = Field(default=None, description="Where they are kept; default $XDG_CACHE_HOME/warmtts.")
     max_segment_chars: int = Field(
         default=200, ge=20, le=1000,
         description="Longest text fed to the acoustic model in one call; whole sentences up to this length "

@@ -33,9 +33,9 @@ log = logging.getLogger("warmtts.preload")
 T = TypeVar("T")
 
 HEAVY_MODULES = ("numpy", "onnxruntime", "soxr", "jieba", "pypinyin", "wetext", "piper", "soundfile", "av")
-WARM_UP_TEXT = {
-    "zh": "2026年11月24日，银行行长说：我们长大了。GPU很快。",
-    "en": "Hello, this is a warm-up at 3:45 pm. 你好。",
+WARM_UP_TEXT = {  # short: each covers the text stages (numbers, polyphones, the other language)
+    "zh": "2026年，行长说：GPU很快。",
+    "en": "Hello, it is 3:45 pm. 你好。",
 }
 
 
@@ -161,14 +161,15 @@ class Preloader:
         from warmtts.voices.windows import WindowSizes
 
         settings = self.settings
+        cache = (settings.cache_dir or default_folder()) if settings.cache else None
         runtime = Runtime(
             settings.onnx_threads,
             WindowSizes(settings.first_window_seconds, settings.max_window_seconds),
             settings.wide_threads,
             self.may_widen,
-            ModelCache((settings.model_cache_dir or default_folder()) if settings.model_cache else None),
+            ModelCache(cache / "onnx" if cache else None),
         )
-        g2p = ZhG2P(self._step("lexicon", lambda: load_lexicon(settings.lexicon_path)))
+        g2p = ZhG2P(self._step("lexicon", lambda: load_lexicon(settings.lexicon_path)), cache / "jieba" if cache else None)
         loaders = builtin_loaders(g2p, runtime)
         if settings.voices_dir is not None:
             loaders |= user_voice_loaders(settings.voices_dir, runtime)

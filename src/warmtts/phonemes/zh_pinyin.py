@@ -10,6 +10,7 @@ pypinyin's own phrase segmentation before it is read.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -41,8 +42,12 @@ class ZhG2P:
     table, unguarded, inside the next call.
     """
 
-    def __init__(self, lexicon: Mapping[str, tuple[str, ...]] | None = None) -> None:
+    def __init__(self, lexicon: Mapping[str, tuple[str, ...]] | None = None, cache_dir: Path | None = None) -> None:
+        """`cache_dir` keeps jieba's prefix dictionary between starts (jieba's default, the
+        temporary folder, is empty at each start of a container)."""
         self._tokenizer = jieba.Tokenizer()
+        if cache_dir is not None and _writable(cache_dir):
+            self._tokenizer.tmp_dir = str(cache_dir)
         self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
         self._polyphones = PolyphoneModel()
         self._lexicon = load_lexicon(BUILTIN_LEXICON) | dict(lexicon or {})
@@ -100,3 +105,11 @@ class ZhG2P:
             syllables = (syllables + [""] * len(word))[: len(word)]
         in_phrase = [len(part) > 1 and part in PHRASES_DICT for part in parts for _ in part]
         return [(s, s if phrase else None) for s, phrase in zip(syllables, in_phrase)]
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)

@@ -57,7 +57,7 @@ class Scheduler:
         self._changed = threading.Condition()
         self._seq = itertools.count()
         self._busy = 0
-        self._warming: bool | None = None  # during a warm-up: whether its calls are alone
+        self._warming = False  # a warm-up holds every worker, to the end of its slowest call
         self._stopping = False
         self._threads = [threading.Thread(target=self._work, name=f"synth-{i}", daemon=True) for i in range(workers)]
 
@@ -137,37 +137,30 @@ class Scheduler:
     def alone(self) -> bool:
         """Whether the step running now is the only work: then its model calls may use every
         core. Read without the lock: a stale answer costs one call's speed, never correctness."""
-        if self._warming is not None:
-            return self._warming
-        return self._busy <= 1 and not self._jobs
+        return not self._warming and self._busy <= 1 and not self._jobs
 
-    def run_on_every_worker(self, fn: Callable[[], T], timeout: float = 120.0, in_turn: bool = False) -> list[T]:
-        """Run `fn` once on each worker thread and wait (blocking; not from the event loop): all
-        at once, or `in_turn`, one worker after another, each then `alone`.
+    def run_on_every_worker(self, fn: Callable[[], T], timeout: float = 120.0) -> list[T]:
+        """Run `fn` once on each worker thread at once and wait (blocking; not from the event loop).
 
         Inference is slower the first time a thread runs it (ONNX Runtime and numpy set up
         per-thread buffers), so a warm-up in one thread alone left the first real requests
         about 30 % slower than later ones. Calls must not overlap: each holds every worker.
         """
         barrier = threading.Barrier(len(self._threads))
-        turn = threading.Lock()
 
         def hold_one_worker() -> T:
             barrier.wait(timeout)  # one job per thread: none may take two
-            if not in_turn:
-                return fn()
-            with turn:  # the others only wait: this call is alone
-                return fn()
+            return fn()
 
         futures: list[concurrent.futures.Future[T]] = []
-        self._warming = in_turn  # together, every call stays narrow to the end, as under load
+        self._warming = True  # every call stays narrow, as under load: the warm-up measures that
         try:
             for _ in self._threads:
                 futures.append(concurrent.futures.Future())
                 self._put(_Job(float("-inf"), 0.0, True, next(self._seq), hold_one_worker, futures[-1]))
             return [future.result(timeout) for future in futures]
         finally:
-            self._warming = None
+            self._warming = False
 
     def shutdown(self) -> None:
         with self._changed:

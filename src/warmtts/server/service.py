@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from warmtts.config import Settings
 from warmtts.errors import InvalidInputError, NotReadyError
 from warmtts.memory import IdleTrimmer
-from warmtts.preload import Preloader, PreloadState, warm_up_text, warm_up_voice
+from warmtts.preload import Preloader, PreloadState, warm_up_voice
 from warmtts.server.audio_store import AudioStore
 from warmtts.server.capacity import Capacity
 from warmtts.server.job import Job, Services, SynthesisRequest
@@ -101,6 +101,3 @@ class SynthesisService:
         compute = statistics.median(r.compute_seconds for r in runs)
         self.capacity.seed(voice_id, compute, runs[0].audio_seconds, runs[0].chars)
         log.info("capacity voice=%s rtf=%.4f", voice_id, self.capacity.rtf(voice_id))
-        if self.settings.wide_threads > self.settings.onnx_threads:  # and the wide calls of a stream alone
-            text = warm_up_text(engine.voices.get(voice_id).info.language)
-            self.scheduler.run_on_every_worker(lambda: engine.synthesize(text, voice_id), in_turn=True)
