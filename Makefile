@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run test install clean image-test cluster-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Builds the container image from a Debian base and runs it with podman (root; minutes). Not in CI.
+image-test:
+	bash deploy/image-test.sh
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache
