@@ -6,11 +6,11 @@ import os
 import time
 from pathlib import Path
 
-from warmtts.server.audio_store import AudioStore
+from warmtts.server.file_store import FileStore
 
 
 def test_names_are_unguessable_and_nothing_outside_is_reachable(tmp_path: Path) -> None:
-    store = AudioStore(tmp_path, max_bytes=10_000, max_age_seconds=60)
+    store = FileStore(tmp_path, max_bytes=10_000, max_age_seconds=60)
     name = store.put(b"RIFF", "wav")
     assert len(name) == len("x" * 32 + ".wav") and store.path(name) == tmp_path / name
     (tmp_path / "secret.wav").write_bytes(b"x")
@@ -19,7 +19,7 @@ def test_names_are_unguessable_and_nothing_outside_is_reachable(tmp_path: Path) 
 
 
 def test_evicts_the_oldest_files_to_stay_under_its_size(tmp_path: Path) -> None:
-    store = AudioStore(tmp_path, max_bytes=2_500, max_age_seconds=60)
+    store = FileStore(tmp_path, max_bytes=2_500, max_age_seconds=60)
     names = []
     for age in (30, 20, 10):
         name = store.put(b"x" * 1000, "mp3")
@@ -33,7 +33,7 @@ def test_evicts_the_oldest_files_to_stay_under_its_size(tmp_path: Path) -> None:
 
 
 def test_expired_files_are_not_served_and_are_removed(tmp_path: Path) -> None:
-    store = AudioStore(tmp_path, max_bytes=1_000_000, max_age_seconds=5)
+    store = FileStore(tmp_path, max_bytes=1_000_000, max_age_seconds=5)
     old = store.put(b"old", "wav")
     past = time.time() - 10
     os.utime(tmp_path / old, (past, past))
