@@ -21,6 +21,10 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# Two replicas behind HAProxy (apt-get install haproxy), a rolling restart under load (~1 min; also in `make test`).
+cluster-test: install
+	$(BIN)/python -m pytest -q tests/server/test_cluster.py
+
 # Builds the container image from a Debian base and runs it with podman (root; minutes). Not in CI.
 image-test:
 	bash deploy/image-test.sh
