@@ -4,6 +4,7 @@ is served by the other, and a store that stops answers 503, never 500, while str
 from __future__ import annotations
 
 import io
+import json
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -108,6 +109,13 @@ def test_the_store_stopped_mid_run_gives_503_never_500_and_streaming_goes_on(clu
             assert speech.status_code == 200 and _seconds(speech.content) > 0.5
             fast = _tts(server)
             assert fast.status_code == 503 and "retry shortly" in fast.json()["error"]["message"]
+        kept_stream = httpx.post(  # a stream that would also keep a copy still plays, without an audio_url
+            cluster.a.url + "/v1/audio/speech", headers=AUTH, timeout=60,
+            json={"input": "你好。", "stream_format": "sse", "download_format": "mp3"},
+        )
+        events = [json.loads(line[6:]) for line in kept_stream.text.splitlines() if line.startswith("data: ")]
+        assert kept_stream.status_code == 200 and events[-1]["type"] == "speech.audio.done"
+        assert "audio_url" not in events[-1] and any(e["type"] == "speech.audio.delta" for e in events)
         for server in (cluster.a, cluster.b):
             assert "Traceback" not in server.log.read_text()
     finally:
