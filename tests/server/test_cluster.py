@@ -4,6 +4,7 @@ the other) loses no request and cuts no stream."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import queue
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.skipif(
 
 SHORT = ("你好，欢迎光临。", "Good morning, how are you today?", "今天天气很好，我们去公园散步吧。")
 LONG = "在很久很久以前，有一个美丽的小村庄，村庄里住着一位善良的老人。他每天早上都会去河边散步，看看太阳慢慢升起。"
+LONG_PACE = 0.1  # the long stream is read at ten times real time, like a player with a deep buffer
 LOAD_CLIENTS = 2
 SHED = "status 429"
 LOAD_SECONDS_MAX = 240  # the load stops by itself even if the test fails half-way
@@ -51,10 +53,11 @@ class Tally:
 
 
 def sse_stream(
-    client: httpx.Client, url: str, text: str, on_first_event: Callable[[str], None] | None = None
+    client: httpx.Client, url: str, text: str, on_first_event: Callable[[str], None] | None = None, pace: float = 0.0
 ) -> tuple[str, str | None]:
     """One streamed request to its end: (the replica that served it, None if complete or why not).
-    `on_first_event` is told the replica as soon as the first event arrives."""
+    `on_first_event` is told the replica as soon as the first event arrives; after each piece of
+    audio the reader waits `pace` seconds per second of it."""
     served_by = "?"
     try:
         body = {"input": text, "response_format": "pcm", "stream_format": "sse"}
@@ -68,6 +71,8 @@ def sse_stream(
                     events.append(json.loads(line[6:]))
                     if on_first_event is not None and len(events) == 1:
                         on_first_event(served_by)
+                    if pace and events[-1]["type"] == "speech.audio.delta":
+                        time.sleep(pace * len(base64.b64decode(events[-1]["audio"])) / 2 / 24000)
     except httpx.HTTPError as exc:
         return served_by, f"cut: {exc!r}"
     audio = [e for e in events if e["type"] == "speech.audio.delta"]
@@ -150,7 +155,8 @@ def test_rolling_restart_loses_no_request_and_cuts_no_stream(
     in_flight: list[tuple[str, str | None]] = []
     try:
         for name, replica in replicas.items():
-            reader, result = _long_stream_on(balancer, name)  # already sending when SIGTERM arrives
+            reader, result = _long_stream_on(balancer, name)
+            assert reader.is_alive()  # the stream is still being sent when SIGTERM arrives
             replica.server.process.terminate()  # SIGTERM: drain
             assert replica.server.process.wait(timeout=60) == 0
             reader.join(timeout=120)
@@ -177,7 +183,7 @@ def _long_stream_on(balancer: LoadBalancer, name: str) -> tuple[threading.Thread
         def read() -> None:
             try:
                 with httpx.Client() as client:
-                    result.append(sse_stream(client, balancer.url, LONG, first.put))
+                    result.append(sse_stream(client, balancer.url, LONG, first.put, LONG_PACE))
             finally:
                 first.put("")  # never leave the caller waiting
 

@@ -11,6 +11,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
@@ -69,8 +70,6 @@ class AudioStore(Protocol):
 
 def open_store(settings: Settings) -> AudioStore:
     """The backend that WARMTTS_AUDIO_STORE_URL names (a temporary directory when unset)."""
-    from pathlib import Path
-
     url = settings.audio_store_url
     if url is None or url.startswith("file://"):
         from warmtts.server.file_store import FileStore
