@@ -6,6 +6,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from warmtts.server.file_store import FileStore
 
 
@@ -41,3 +43,25 @@ def test_expired_files_are_not_served_and_are_removed(tmp_path: Path) -> None:
     fresh = store.put(b"new", "wav")  # the next write sweeps it
     assert not (tmp_path / old).exists()
     assert store.path(fresh) is not None
+
+
+def test_the_url_chooses_the_backend_and_bad_settings_stop_the_start(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from warmtts.config import Settings
+    from warmtts.server.audio_store import open_store
+    from warmtts.server.s3_store import S3Store
+
+    chosen = open_store(Settings(audio_store_url=f"file://{tmp_path}/clips"))
+    assert isinstance(chosen, FileStore) and chosen.folder == tmp_path / "clips"
+    assert isinstance(open_store(Settings(audio_store_dir=tmp_path)), FileStore)
+    s3 = open_store(Settings(audio_store_url="s3://audio-bucket/a/b", audio_store_expiry="sweep"))
+    assert isinstance(s3, S3Store) and (s3.bucket, s3.prefix, s3.expiry) == ("audio-bucket", "a/b/", "sweep")
+    for bad, message in (
+        ({"audio_store_url": "http://example.com/x"}, "should match pattern"),
+        ({"audio_store_url": "file:///x", "audio_store_dir": tmp_path}, "not both"),
+        ({"audio_url_mode": "presigned"}, "needs an s3:// audio_store_url"),
+        ({"audio_store_expiry": "never"}, "'lifecycle' or 'sweep'"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            Settings(**bad)
