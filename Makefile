@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run test install clean image-test cluster-test
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,14 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Two replicas behind HAProxy (apt-get install haproxy), a rolling restart under load (~1 min; also in `make test`).
+cluster-test: install
+	$(BIN)/python -m pytest -q tests/server/test_cluster.py
+
+# Builds the container image from a Debian base and runs it with podman (root; minutes). Not in CI.
+image-test:
+	bash deploy/image-test.sh
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, DirectoryPath, Field, FilePath, SecretStr, field_validator
+from pydantic import AliasChoices, DirectoryPath, Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 OPENAI_VOICES = (
@@ -99,9 +100,29 @@ class Settings(BaseSettings):
     api_key: SecretStr | None = Field(default=None, description="Bearer key for synthesis and audio endpoints.")
     auth_ops_endpoints: bool = Field(default=False, description="Also require the key on /health, /ready, /metrics.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; none by default.")
-    audio_store_dir: Path | None = Field(default=None, description="Where POST /tts keeps files; default: a temp dir.")
-    audio_store_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
-    audio_store_max_age_seconds: float = Field(default=3600.0, gt=0)
+    audio_store_url: str | None = Field(
+        default=None, pattern=r"^(file:///.*|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9!_.*'()/-]*)?)$",
+        description="Where POST /tts keeps files: file:///path (one replica; default: a temp dir) or "
+        "s3://bucket/prefix, any S3-compatible store, shared by every replica (AWS_ENDPOINT_URL, "
+        "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION).",
+    )
+    audio_store_dir: Path | None = Field(default=None, description="Older spelling of file:///path; not with a URL.")
+    audio_store_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1024, description="The file store's size bound.")
+    audio_store_max_age_seconds: float = Field(default=3600.0, gt=0, description="Older files are not served.")
+    audio_store_expiry: Literal["lifecycle", "sweep"] = Field(
+        default="lifecycle",
+        description="How S3 objects past their age are deleted: a lifecycle rule on the prefix (whole days; "
+        "a store that refuses it falls back to the sweep) or a sweep by every replica.",
+    )
+    audio_store_sweep_interval_seconds: float = Field(default=300.0, gt=0, description="Between two sweeps.")
+    audio_store_check_interval_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="Between two checks that the store can be written; also the Retry-After."
+    )
+    audio_url_mode: Literal["stream", "presigned"] = Field(
+        default="stream",
+        description="stream: audio_url is /audio/<name>, streamed from the store by whichever replica gets it "
+        "(behind the API key); presigned: a URL signed for the S3 store itself, for stores the clients can reach.",
+    )
     exit_on_preload_failure: bool = True
     preload_delay_seconds: float = Field(default=0.0, ge=0, le=600, description="Test only: slow preload down.")
 
@@ -119,3 +140,11 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("log_level must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    @model_validator(mode="after")
+    def _one_store(self) -> Settings:
+        if self.audio_store_url is not None and self.audio_store_dir is not None:
+            raise ValueError("set audio_store_url or audio_store_dir, not both")
+        if self.audio_url_mode == "presigned" and not (self.audio_store_url or "").startswith("s3://"):
+            raise ValueError("audio_url_mode 'presigned' needs an s3:// audio_store_url")
+        return self

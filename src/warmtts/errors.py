@@ -40,6 +40,14 @@ class NotReadyError(WarmttsError):
     """A synthesis request arrived before preload finished."""
 
 
+class StoreUnavailableError(WarmttsError):
+    """The audio store cannot be reached or refuses; streaming still works, keeping files does not."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class SynthesisTimeoutError(WarmttsError):
     """A request's synthesis used more worker time than the configured limit."""
 

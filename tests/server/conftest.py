@@ -44,13 +44,14 @@ class Server:
         raise AssertionError(f"{path} never answered {status}; last: {last}")
 
 
-def start_server(tmp_path: Path, **env: str) -> Server:
-    port = free_port()
+def start_server(tmp_path: Path, port: int | None = None, **env: str) -> Server:
+    """Start `warmtts serve` (on `port`, e.g. again after a restart; a free one by default)."""
+    port = port or free_port()
     log = tmp_path / f"server-{port}.log"
     environment = os.environ | {"WARMTTS_LOG_LEVEL": "INFO"} | env
     process = subprocess.Popen(
         [sys.executable, "-m", "warmtts.cli", "serve", "--port", str(port)],
-        stdout=log.open("wb"), stderr=subprocess.STDOUT, env=environment,
+        stdout=log.open("ab"), stderr=subprocess.STDOUT, env=environment,
     )
     return Server(f"http://127.0.0.1:{port}", process, log)
 

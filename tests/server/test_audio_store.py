@@ -6,11 +6,13 @@ import os
 import time
 from pathlib import Path
 
-from warmtts.server.audio_store import AudioStore
+import pytest
+
+from warmtts.server.file_store import FileStore
 
 
 def test_names_are_unguessable_and_nothing_outside_is_reachable(tmp_path: Path) -> None:
-    store = AudioStore(tmp_path, max_bytes=10_000, max_age_seconds=60)
+    store = FileStore(tmp_path, max_bytes=10_000, max_age_seconds=60)
     name = store.put(b"RIFF", "wav")
     assert len(name) == len("x" * 32 + ".wav") and store.path(name) == tmp_path / name
     (tmp_path / "secret.wav").write_bytes(b"x")
@@ -19,7 +21,7 @@ def test_names_are_unguessable_and_nothing_outside_is_reachable(tmp_path: Path) 
 
 
 def test_evicts_the_oldest_files_to_stay_under_its_size(tmp_path: Path) -> None:
-    store = AudioStore(tmp_path, max_bytes=2_500, max_age_seconds=60)
+    store = FileStore(tmp_path, max_bytes=2_500, max_age_seconds=60)
     names = []
     for age in (30, 20, 10):
         name = store.put(b"x" * 1000, "mp3")
@@ -33,7 +35,7 @@ def test_evicts_the_oldest_files_to_stay_under_its_size(tmp_path: Path) -> None:
 
 
 def test_expired_files_are_not_served_and_are_removed(tmp_path: Path) -> None:
-    store = AudioStore(tmp_path, max_bytes=1_000_000, max_age_seconds=5)
+    store = FileStore(tmp_path, max_bytes=1_000_000, max_age_seconds=5)
     old = store.put(b"old", "wav")
     past = time.time() - 10
     os.utime(tmp_path / old, (past, past))
@@ -41,3 +43,25 @@ def test_expired_files_are_not_served_and_are_removed(tmp_path: Path) -> None:
     fresh = store.put(b"new", "wav")  # the next write sweeps it
     assert not (tmp_path / old).exists()
     assert store.path(fresh) is not None
+
+
+def test_the_url_chooses_the_backend_and_bad_settings_stop_the_start(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from warmtts.config import Settings
+    from warmtts.server.audio_store import open_store
+    from warmtts.server.s3_store import S3Store
+
+    chosen = open_store(Settings(audio_store_url=f"file://{tmp_path}/clips"))
+    assert isinstance(chosen, FileStore) and chosen.folder == tmp_path / "clips"
+    assert isinstance(open_store(Settings(audio_store_dir=tmp_path)), FileStore)
+    s3 = open_store(Settings(audio_store_url="s3://audio-bucket/a/b", audio_store_expiry="sweep"))
+    assert isinstance(s3, S3Store) and (s3.bucket, s3.prefix, s3.expiry) == ("audio-bucket", "a/b/", "sweep")
+    for bad, message in (
+        ({"audio_store_url": "http://example.com/x"}, "should match pattern"),
+        ({"audio_store_url": "file:///x", "audio_store_dir": tmp_path}, "not both"),
+        ({"audio_url_mode": "presigned"}, "needs an s3:// audio_store_url"),
+        ({"audio_store_expiry": "never"}, "'lifecycle' or 'sweep'"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            Settings(**bad)

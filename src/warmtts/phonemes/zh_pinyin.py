@@ -46,8 +46,8 @@ class ZhG2P:
         """`cache_dir` keeps jieba's prefix dictionary between starts (jieba's default, the
         temporary folder, is empty at each start of a container)."""
         self._tokenizer = jieba.Tokenizer()
-        if cache_dir is not None and _writable(cache_dir):
-            self._tokenizer.tmp_dir = str(cache_dir)
+        if cache_dir is not None and (_writable(cache_dir) or (cache_dir / "jieba.cache").is_file()):
+            self._tokenizer.tmp_dir = str(cache_dir)  # a prepared, read-only one is read as it is
         self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
         self._polyphones = PolyphoneModel()
         self._lexicon = load_lexicon(BUILTIN_LEXICON) | dict(lexicon or {})

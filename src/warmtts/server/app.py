@@ -21,11 +21,12 @@ from warmtts import __version__
 from warmtts.config import Settings
 from warmtts.errors import PreloadError
 from warmtts.server import errors, routes_ops, routes_speech, routes_tts
-from warmtts.server.audio_store import AudioStore
+from warmtts.server.audio_store import open_store
 from warmtts.server.context import ServerContext
 from warmtts.server.metrics import Metrics
 from warmtts.server.middleware import RequestMetrics
 from warmtts.server.service import SynthesisService
+from warmtts.server.store_monitor import MonitoredStore
 from warmtts.voices.params import PARAM_RANGE
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,11 @@ WEB_DIR = Path(__file__).parent / "web"
 
 def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | None = None) -> FastAPI:
     metrics = Metrics()
-    store = AudioStore(settings.audio_store_dir, settings.audio_store_max_bytes, settings.audio_store_max_age_seconds)
+    store = MonitoredStore(
+        open_store(settings), metrics,
+        settings.audio_store_check_interval_seconds, settings.audio_store_sweep_interval_seconds,
+        settings.audio_url_mode,
+    )
     service = SynthesisService(settings, metrics, store)
     preloader = service.preloader
 
@@ -48,6 +53,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.start()
+        store.start()
         threading.Thread(target=preload, name="preload", daemon=True).start()
         wyoming_server = None
         if settings.wyoming_uri is not None:
@@ -59,6 +65,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
         finally:
             if wyoming_server is not None:
                 await wyoming_server.stop()
+            store.stop()
             service.stop()
 
     app = FastAPI(title="warmtts", version=__version__, lifespan=lifespan)

@@ -1,71 +1,82 @@
-"""The bounded on-disk store behind POST /tts: unguessable names, eviction by age and size.
+"""Where POST /tts keeps its files: one small interface, a file and an S3 backend.
 
-Names are 32 random URL-safe characters plus the format's extension and must match that shape
-exactly, so no request can name a path outside the store.
+Names are made here, never from anything a client sends: 32 random URL-safe characters plus the
+format's extension. A name must match that shape exactly before any backend looks it up, so no
+request can reach a path or key outside the store.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-import tempfile
-import threading
-import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
-from warmtts.audio.formats import FORMATS
+from warmtts.audio.formats import CONTENT_TYPES, FORMATS, AudioFormat
+
+if TYPE_CHECKING:
+    from warmtts.config import Settings
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{32}\.(%s)$" % "|".join(FORMATS))
 
 
-class AudioStore:
-    def __init__(self, folder: Path | None, max_bytes: int, max_age_seconds: float) -> None:
-        if folder is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="warmtts-audio-")
-            folder = Path(self._tmp.name)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.folder = folder
-        self.max_bytes = max_bytes
-        self.max_age = max_age_seconds
-        self._lock = threading.Lock()
+def new_name(extension: str) -> str:
+    return f"{secrets.token_urlsafe(24)}.{extension}"
 
-    def put(self, data: bytes, extension: str) -> str:
-        name = f"{secrets.token_urlsafe(24)}.{extension}"
-        with self._lock:
-            self._evict(incoming=len(data))
-            partial = self.folder / f".{name}.part"
-            partial.write_bytes(data)
-            partial.rename(self.folder / name)
-        return name
 
-    def path(self, name: str) -> Path | None:
-        """The file for `name`, or None if the name is malformed, unknown or expired."""
-        if not _NAME.match(name):
-            return None
-        path = self.folder / name
-        try:
-            age = time.time() - path.stat().st_mtime
-        except FileNotFoundError:
-            return None
-        return path if age <= self.max_age else None
+def valid_name(name: str) -> bool:
+    return bool(_NAME.match(name))
 
-    def _files(self) -> list[tuple[float, int, Path]]:
-        entries = []
-        for path in self.folder.iterdir():
-            if _NAME.match(path.name):
-                try:
-                    stat = path.stat()
-                except FileNotFoundError:
-                    continue
-                entries.append((stat.st_mtime, stat.st_size, path))
-        return sorted(entries)
 
-    def _evict(self, incoming: int) -> None:
-        now = time.time()
-        files = self._files()
-        total = sum(size for _, size, _ in files)
-        for mtime, size, path in files:
-            if now - mtime <= self.max_age and total + incoming <= self.max_bytes:
-                break
-            path.unlink(missing_ok=True)
-            total -= size
+def content_type(name: str) -> str:
+    extension: AudioFormat = name.rsplit(".", 1)[1]  # type: ignore[assignment]
+    return CONTENT_TYPES[extension]
+
+
+@dataclass(frozen=True)
+class StoredAudio:
+    """An open stored file: its size and its bytes, read as they are sent; `close` must be called."""
+
+    size: int
+    chunks: Iterator[bytes]
+    close: Callable[[], None]
+
+
+class AudioStore(Protocol):
+    """What the server needs of a store. Every method raises StoreUnavailableError when the store
+    cannot be reached or refuses; an unknown, malformed or expired name is just not there."""
+
+    description: str
+
+    def put(self, data: bytes, extension: str) -> str: ...
+
+    def open(self, name: str) -> StoredAudio | None: ...
+
+    def presigned_url(self, name: str) -> str:
+        """A URL the client fetches from the store itself (S3 only)."""
+        ...
+
+    def check(self) -> None:
+        """Raise StoreUnavailableError unless the store can be written now."""
+        ...
+
+    def sweep(self) -> int:
+        """Delete what has expired, if this store needs it (returns how many); 0 otherwise."""
+        ...
+
+
+def open_store(settings: Settings) -> AudioStore:
+    """The backend that WARMTTS_AUDIO_STORE_URL names (a temporary directory when unset)."""
+    url = settings.audio_store_url
+    if url is None or url.startswith("file://"):
+        from warmtts.server.file_store import FileStore
+
+        folder = Path(urlsplit(url).path) if url is not None else settings.audio_store_dir
+        return FileStore(folder, settings.audio_store_max_bytes, settings.audio_store_max_age_seconds)
+    from warmtts.server.s3_store import S3Store
+
+    parts = urlsplit(url)
+    return S3Store(parts.netloc, parts.path.strip("/"), settings.audio_store_max_age_seconds, settings.audio_store_expiry)

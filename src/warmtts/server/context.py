@@ -9,9 +9,9 @@ from fastapi import Request
 
 from warmtts.config import Settings
 from warmtts.preload import Preloader
-from warmtts.server.audio_store import AudioStore
 from warmtts.server.metrics import Metrics
 from warmtts.server.service import SynthesisService
+from warmtts.server.store_monitor import MonitoredStore
 
 
 @dataclass
@@ -19,7 +19,7 @@ class ServerContext:
     settings: Settings
     preloader: Preloader
     service: SynthesisService
-    store: AudioStore
+    store: MonitoredStore
     metrics: Metrics
 
 

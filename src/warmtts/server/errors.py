@@ -13,6 +13,7 @@ from warmtts.errors import (
     InvalidInputError,
     NotReadyError,
     OverloadedError,
+    StoreUnavailableError,
     SynthesisFailedError,
     SynthesisTimeoutError,
     UnauthorizedError,
@@ -47,6 +48,8 @@ def error_kind(exc: WarmttsError) -> tuple[int, str, dict[str, str] | None]:
         return 503, "service_unavailable", {"Retry-After": RETRY_AFTER_SECONDS}
     if isinstance(exc, OverloadedError):
         return 429, "rate_limit_exceeded", {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, StoreUnavailableError):
+        return 503, "service_unavailable", {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, UnauthorizedError):
         return 401, "authentication_error", {"WWW-Authenticate": "Bearer"}
     if isinstance(exc, SynthesisTimeoutError):  # no Retry-After: the same text would time out again

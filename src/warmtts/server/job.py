@@ -10,6 +10,7 @@ Whoever opens a job closes it in a `finally` (the streaming response, or the rou
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import enum
 import json
@@ -21,17 +22,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from warmtts.audio.formats import AudioFormat
-from warmtts.errors import SynthesisFailedError, SynthesisTimeoutError, WarmttsError
+from warmtts.errors import StoreUnavailableError, SynthesisFailedError, SynthesisTimeoutError, WarmttsError
 
 if TYPE_CHECKING:  # the engine's modules load in preload, not when the app is imported
     from warmtts.audio.encode import Encoder, FileEncoder
     from warmtts.audio.rate import RateConverter
     from warmtts.engine import AudioStream
     from warmtts.memory import IdleTrimmer
-    from warmtts.server.audio_store import AudioStore
     from warmtts.server.capacity import Capacity, Reservation
     from warmtts.server.metrics import Metrics
     from warmtts.server.scheduler import Scheduler
+    from warmtts.server.store_monitor import MonitoredStore
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class _Step:
     compute_seconds: float
     last: bool
     contended: bool = False  # every worker was busy when it started
-    kept_name: str | None = None
+    kept: bytes | None = None  # the whole file in the kept format, on the last step
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class Services:
     scheduler: Scheduler
     capacity: Capacity
     metrics: Metrics
-    store: AudioStore
+    store: MonitoredStore
     trimmer: IdleTrimmer
     timeout_seconds: float
 
@@ -97,7 +98,7 @@ class Job:
         self.sample_rate = request.sample_rate or stream.sample_rate
         self.outcome: Outcome | None = None
         self.error: str | None = None
-        self.kept_name: str | None = None
+        self.kept_url: str | None = None  # where the kept file can be fetched
         self._stream = stream
         self._chunks = iter(stream)
         self._reservation = reservation
@@ -164,12 +165,12 @@ class Job:
         assert encoder is not None
         tail = self._converter.finish() if self._converter is not None else None
         data = self._frame((encoder.feed(tail) if tail is not None else b"") + encoder.finish(), 0)
-        kept_name = None
-        if self._keeper is not None and self.request.keep is not None:
+        kept = None
+        if self._keeper is not None:
             if tail is not None:
                 self._keeper.feed(tail)
-            kept_name = self._services.store.put(self._keeper.finish(), self.request.keep)
-        return _Step(data, 0.0, 0, time.perf_counter() - started, last=True, kept_name=kept_name)
+            kept = self._keeper.finish()
+        return _Step(data, 0.0, 0, time.perf_counter() - started, last=True, kept=kept)
 
     def _frame(self, data: bytes, chars: int) -> bytes:
         if self.request.framing == "none" or not data:
@@ -210,10 +211,25 @@ class Job:
                 )
             if step.last:
                 self._reservation.finish()
-                self.kept_name = step.kept_name
+                if step.kept is not None:
+                    self.kept_url = await self._keep(step.kept)
             yield step
             if step.last:
                 return
+
+    async def _keep(self, data: bytes) -> str | None:
+        """Store the kept file off the workers (a slow store must not hold a synthesis slot).
+        A /tts job fails with the store (503); a stream that also keeps a copy has sent its audio,
+        so it ends without an audio_url instead."""
+        assert self.request.keep is not None
+        try:
+            name = await asyncio.to_thread(self._services.store.put, data, self.request.keep)
+            return self._services.store.audio_url(name)
+        except StoreUnavailableError as exc:
+            if self.request.framing == "none":
+                raise
+            log.warning("kept file dropped route=%s reason=%r", self.request.route, str(exc))
+            return None
 
     async def body(self) -> AsyncIterator[bytes]:
         """The bytes to send. A failure after the headers ends an SSE stream with an error
@@ -279,8 +295,8 @@ class Job:
             "synthesis_seconds": round(elapsed, 3),
             "first_audio_seconds": None if self._first_audio_at is None else round(self._first_audio_at - self._arrived, 3),
         }
-        if self.kept_name is not None:
-            event["audio_url"] = f"/audio/{self.kept_name}"
+        if self.kept_url is not None:
+            event["audio_url"] = self.kept_url
         return _sse(event)
 
     def close(self) -> None:

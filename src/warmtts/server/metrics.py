@@ -45,6 +45,9 @@ class Metrics:
             "Share of the workers' time the admitted streams need to play in real time.",
             registry=self.registry,
         )
+        self.store_up = Gauge(
+            "warmtts_audio_store_up", "1 while the audio store can be written, 0 while it cannot.", registry=self.registry
+        )
         self.preload = Gauge(
             "warmtts_preload_step_seconds", "Duration of each preload step.", ["step"], registry=self.registry
         )

@@ -25,14 +25,19 @@ def health(ctx: ServerContext = Depends(context)) -> dict[str, str | bool]:
 
 @router.get("/ready", responses={503: {"description": "Preloading, failed, or shutting down."}})
 def ready(ctx: ServerContext = Depends(context)) -> JSONResponse:
+    """The audio store's state is reported, not required: a replica that cannot store can still
+    stream (see store_monitor.py)."""
     report: dict[str, Any] = ctx.preloader.report()
+    store = ctx.store.report()
     if ctx.service.draining:
         status = "draining"
     elif ctx.preloader.state is PreloadState.READY:
-        return JSONResponse({"status": "ready", "preload": report})
+        return JSONResponse({"status": "ready", "preload": report, "store": store})
     else:
         status = report["state"]
-    return JSONResponse({"status": status, "preload": report}, status_code=503, headers={"Retry-After": RETRY_AFTER_SECONDS})
+    return JSONResponse(
+        {"status": status, "preload": report, "store": store}, status_code=503, headers={"Retry-After": RETRY_AFTER_SECONDS}
+    )
 
 
 @router.get("/metrics", response_class=Response, responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 
 from warmtts.audio.formats import CONTENT_TYPES
+from warmtts.server.audio_store import content_type
 from warmtts.server.auth import require_key
 from warmtts.server.context import ServerContext, context
 from warmtts.server.schemas import ERROR_RESPONSES, TtsRequest, TtsResponse
@@ -15,10 +17,12 @@ router = APIRouter(dependencies=[Depends(require_key)], responses=ERROR_RESPONSE
 
 @router.post("/tts", response_model=TtsResponse)
 async def tts(body: TtsRequest, ctx: ServerContext = Depends(context)) -> TtsResponse:
+    ctx.store.require()  # no clip we could not keep
     async with ctx.service.open(body.synthesis()) as job:
         await job.run()
+    assert job.kept_url is not None  # run() raised if the store failed
     return TtsResponse(
-        audio_url=f"/audio/{job.kept_name}",
+        audio_url=job.kept_url,
         duration_seconds=round(job.audio_seconds, 3),
         sample_rate=job.sample_rate,
         voice=job.voice,
@@ -28,12 +32,15 @@ async def tts(body: TtsRequest, ctx: ServerContext = Depends(context)) -> TtsRes
 
 @router.get(
     "/audio/{name}",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={200: {"description": "The stored audio file.", "content": {m: {} for m in sorted(set(CONTENT_TYPES.values()))}}},
 )
-def audio(name: str, ctx: ServerContext = Depends(context)) -> FileResponse:
-    path = ctx.store.path(name)
-    if path is None:
+def audio(name: str, ctx: ServerContext = Depends(context)) -> StreamingResponse:
+    """Streamed from the store by whichever replica gets the request."""
+    stored = ctx.store.open(name)
+    if stored is None:
         raise HTTPException(404, "audio not found; it may have expired")
-    extension = path.suffix.lstrip(".")
-    return FileResponse(path, media_type=CONTENT_TYPES[extension])  # type: ignore[index]
+    return StreamingResponse(
+        stored.chunks, media_type=content_type(name), headers={"Content-Length": str(stored.size)},
+        background=BackgroundTask(stored.close),
+    )

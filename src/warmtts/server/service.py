@@ -15,11 +15,11 @@ from warmtts.config import Settings
 from warmtts.errors import InvalidInputError, NotReadyError
 from warmtts.memory import IdleTrimmer
 from warmtts.preload import Preloader, PreloadState, warm_up_voice
-from warmtts.server.audio_store import AudioStore
 from warmtts.server.capacity import Capacity
 from warmtts.server.job import Job, Services, SynthesisRequest
 from warmtts.server.metrics import Metrics
 from warmtts.server.scheduler import Scheduler
+from warmtts.server.store_monitor import MonitoredStore
 
 if TYPE_CHECKING:
     from warmtts.engine import Engine
@@ -43,7 +43,7 @@ def check_text(text: str, limit: int) -> str:
 
 
 class SynthesisService:
-    def __init__(self, settings: Settings, metrics: Metrics, store: AudioStore) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics, store: MonitoredStore) -> None:
         self.settings = settings
         self.scheduler = Scheduler(settings.workers)
         self.preloader = Preloader(settings, may_widen=self.scheduler.alone)

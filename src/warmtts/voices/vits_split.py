@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import onnx
-from onnx.utils import Extractor
-
 _DECODER = "/dec/"
 
 
@@ -43,7 +40,11 @@ class SplitVits:
 
 
 def split_vits(path: Path) -> SplitVits | None:
-    """The two halves of the graph at `path`, or None when it is not shaped as Piper exports."""
+    """The two halves of the graph at `path`, or None when it is not shaped as Piper exports.
+    Imports onnx only here: a start that finds both halves cached never needs it (30 MB)."""
+    import onnx
+    from onnx.utils import Extractor
+
     model = onnx.load(str(path))
     graph = model.graph
     producer = {out: node for node in graph.node for out in node.output}
