@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.cpp_eval import evaluate
+from bench.cpp_eval import pipeline_reading
+from bench.cpp_folds import load
 from warmtts.errors import LexiconError
 from warmtts.phonemes.pinyin_cli import pinyin_line
 from warmtts.phonemes.zh_lexicon import lexicon_readings, parse_lexicon
@@ -50,6 +51,9 @@ def test_lexicon_rejects_bad_lines(line: str) -> None:
 
 @pytest.mark.skipif(not (CPP / "dev.sent").is_file(), reason="CPP data folder absent")
 def test_cpp_dev_subset_accuracy(g2p: ZhG2P) -> None:
-    result = evaluate(g2p, CPP, every=10)
-    assert result.total == 990
-    assert result.accuracy >= 0.97, result.errors[:10]
+    """A regression guard, not a figure: the shipped policy was learned on this split
+    (held-out figures come from `python -m bench.cpp_eval`)."""
+    examples = load(CPP)[::10]
+    wrong = [(e.text, e.label, r) for e in examples if (r := pipeline_reading(g2p, e)) != e.label]
+    assert len(examples) == 990
+    assert len(wrong) <= 0.02 * len(examples), wrong[:10]
