@@ -28,6 +28,7 @@ from warmtts.memory import release_free_memory
 
 if TYPE_CHECKING:
     from warmtts.engine import Engine
+    from warmtts.phonemes.zh_pinyin import ZhG2P
 
 log = logging.getLogger("warmtts.preload")
 T = TypeVar("T")
@@ -91,6 +92,7 @@ class Preloader:
         self.steps: dict[str, float] = {}
         self.error: str | None = None
         self.engine: Engine | None = None
+        self.g2p: ZhG2P | None = None  # the one Chinese g2p, for reloading its lexicon
         self.total_seconds: float | None = None
         self._lock = threading.Lock()
 
@@ -155,6 +157,7 @@ class Preloader:
         from warmtts.voices.registry import VoiceRegistry, builtin_loaders, user_voice_loaders
 
         g2p = ZhG2P(self._step("lexicon", lambda: load_lexicon(self.settings.lexicon_path)))
+        self.g2p = g2p
         loaders = builtin_loaders(g2p, self.settings.onnx_threads)
         if self.settings.voices_dir is not None:
             loaders |= user_voice_loaders(self.settings.voices_dir, self.settings.onnx_threads)

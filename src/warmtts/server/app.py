@@ -21,9 +21,10 @@ from warmtts import __version__
 from warmtts.config import Settings
 from warmtts.errors import PreloadError
 from warmtts.preload import Preloader
-from warmtts.server import errors, routes_ops, routes_speech, routes_tts
+from warmtts.server import errors, routes_admin, routes_ops, routes_speech, routes_tts
 from warmtts.server.audio_store import AudioStore
 from warmtts.server.context import ServerContext
+from warmtts.server.lexicon import LexiconReloader
 from warmtts.server.metrics import Metrics
 from warmtts.server.middleware import RequestMetrics
 from warmtts.server.service import SynthesisService
@@ -63,7 +64,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
             service.stop()
 
     app = FastAPI(title="warmtts", version=__version__, lifespan=lifespan)
-    app.state.ctx = ServerContext(settings, preloader, service, store, metrics)
+    app.state.ctx = ServerContext(settings, preloader, service, store, metrics, LexiconReloader(settings, preloader))
     errors.install(app)
     app.add_middleware(RequestMetrics, metrics=metrics)
     if settings.cors_origins:
@@ -77,6 +78,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
     app.include_router(routes_ops.router)
     app.include_router(routes_speech.router)
     app.include_router(routes_tts.router)
+    app.include_router(routes_admin.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
     low, high = PARAM_RANGE
