@@ -21,7 +21,7 @@ import collections
 import json
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pypinyin import Style, lazy_pinyin
@@ -76,13 +76,13 @@ def pipeline_reading(g2p: ZhG2P, example: Example) -> str:
 
 def ablations(policy: ReadingPolicy) -> dict[str, ReadingPolicy]:
     """The learned policy without each of its parts, and the policy before this bench learned it."""
+    without_rules = {c: s.removeprefix("rule+") for c, s in policy.char_strategy.items()}
     return {
         "learned": policy,
-        "no_word_readings": ReadingPolicy(**{**policy.__dict__, "word_readings": {}}),
-        "no_char_strategies": ReadingPolicy(**{**policy.__dict__, "char_strategy": {}}),
-        "no_votes": ReadingPolicy(**{**policy.__dict__, "vote_below": 0.0}),
-        "no_rules": ReadingPolicy(**{**policy.__dict__, "default": policy.default.removeprefix("rule+"),
-                                     "char_strategy": {c: s.removeprefix("rule+") for c, s in policy.char_strategy.items()}}),
+        "no_word_readings": replace(policy, word_readings={}),
+        "no_char_strategies": replace(policy, char_strategy={}),
+        "no_votes": replace(policy, vote_below=0.0),
+        "no_rules": replace(policy, default=policy.default.removeprefix("rule+"), char_strategy=without_rules),
         "before_issue_14": BASELINE,
     }
 

@@ -1,6 +1,6 @@
-"""Chinese words and their pinyin: jieba segments, then each character is read by the strongest
-source that knows it — the user lexicon, else the polyphone model (backed by pypinyin's phrase
-dictionary where the model hesitates), else pypinyin.
+"""Chinese words and their pinyin: jieba segments and tags, every source reads each character
+(zh_evidence.py), and the lexicon (ours, then the user's) or else the reading policy learned on
+CPP folds (zh_reading_policy.py) decides between g2pM, phrase dictionaries, rules and pypinyin.
 
 jieba's dictionary has words that pypinyin's phrase dictionary lacks ("银行行长"); read
 character by character they would lose their phrase context, so such a word is re-cut with
@@ -41,8 +41,8 @@ class ZhG2P:
     which jieba does lazily on first use.
 
     One instance serves every worker thread: calls only read (jieba builds its dictionary under
-    its own lock), and `replace_lexicon` swaps one reference. Never add words to the tokenizer: the tagger would merge their tags into its
-    table, unguarded, inside the next call.
+    its own lock), and `replace_lexicon` swaps one reference. Never add words to the tokenizer:
+    the tagger would merge their tags into its table, unguarded, inside the next call.
     """
 
     def __init__(
