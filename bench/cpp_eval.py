@@ -4,7 +4,7 @@
                              [--write-policy] [--out bench/results/cpp_eval.json]
 
 The dev split is divided into K seeded folds (bench/cpp_folds.py). For each fold the reading
-policy (thresholds, per-character strategies, word readings; zh_reading_policy.py) is learned on
+policy (a strategy and its thresholds; zh_reading_policy.py) is learned on
 the other K-1 folds, and the held-out fold is read through `warmtts pinyin`'s own code with that
 policy; the figure is the mean over folds. The built-in lexicon (data/zh_lexicon.txt) is left
 out of every fold: its entries were picked while looking at the whole split. g2pM alone (its
@@ -76,13 +76,11 @@ def pipeline_reading(g2p: ZhG2P, example: Example) -> str:
 
 def ablations(policy: ReadingPolicy) -> dict[str, ReadingPolicy]:
     """The learned policy without each of its parts, and the policy before this bench learned it."""
-    without_rules = {c: s.removeprefix("rule+") for c, s in policy.char_strategy.items()}
     return {
         "learned": policy,
-        "no_word_readings": replace(policy, word_readings={}),
-        "no_char_strategies": replace(policy, char_strategy={}),
         "no_votes": replace(policy, vote_below=0.0),
-        "no_rules": replace(policy, default=policy.default.removeprefix("rule+"), char_strategy=without_rules),
+        "no_rules": replace(policy, strategy=policy.strategy.removeprefix("rule+")),
+        "g2pM_only": ReadingPolicy(strategy="model"),
         "before_issue_14": BASELINE,
     }
 
@@ -119,9 +117,7 @@ def main() -> None:
         plain = sum(pypinyin_reading(examples[i]) == examples[i].label for i in held)
         parts = {name: sum(p.read(evidence[i]) == examples[i].label for i in held) for name, p in ablations(policy).items()}
         results.append(FoldResult(number, len(held), ours, g2pm, plain, parts))
-        print(f"fold={number} learned phrase_below={policy.phrase_below} vote_min={policy.vote_min} "
-              f"vote_below={policy.vote_below} default={policy.default} chars={len(policy.char_strategy)} "
-              f"words={len(policy.word_readings)}", flush=True)
+        print(f"fold={number} learned {policy}", flush=True)
 
     report(results, errors, args.errors)
     median_ms = frontend_median_ms(examples[::10])

@@ -26,6 +26,8 @@ CPP = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cpp"
         ("重新开始很重要", "chong2 xin1 kai1 shi3 hen3 zhong4 yao4"),
         ("我觉得睡觉很好", "wo3 jue2 de5 shui4 jiao4 hen3 hao3"),
         ("绿色的女孩", "lv4 se4 de5 nv3 hai2"),
+        ("一切都会好起来的", "yi1 qie4 dou1 hui4 hao3 qi3 lai2 de5"),  # 都会 is not a word here
+        ("你先别着急", "ni3 xian1 bie2 zhao2 ji2"),  # 着急: both dictionaries against g2pM
     ],
 )
 def test_polyphones_in_context(g2p: ZhG2P, text: str, pinyin: str) -> None:

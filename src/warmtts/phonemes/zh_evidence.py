@@ -25,10 +25,6 @@ class Evidence:
 
     char: str
     word: str
-    offset: int  # the character's place in `word`
-    pos: str
-    prev_pos: str
-    next_pos: str
     base: str
     phrase: str | None
     guess: Guess | None

@@ -1,11 +1,13 @@
-"""How many phrase dictionaries agree on a character's reading in its sentence.
+"""How many phrase dictionaries agree on a character's reading in its jieba word.
 
 A dictionary votes for a reading when every phrase of it (2-4 characters) that covers the
-character in the sentence reads it the same way; one that covers it with different readings,
-or not at all, abstains. The dictionaries are pypinyin's phrases (phrase-pinyin-data, MIT) and
+character inside its word reads it the same way; one that covers it with different readings,
+or not at all, abstains. Phrases across word boundaries do not count: in 一切/都/会 jieba has
+already judged 都会 (du1 hui4, "metropolis") not to be a word; counting it would cost
+0.03 points on held-out CPP folds and misread a common spoken phrase. The dictionaries are pypinyin's phrases (phrase-pinyin-data, MIT) and
 CC-CEDICT's (CC BY-SA 4.0, shipped by the pypinyin-dict package, MIT; read at start-up, not
 copied here). On the CPP dev split, where both agree against g2pM and its confidence is below
-0.9999, they are right 69 times and g2pM 16 (of 86); above it g2pM wins 22 to 8. How far to
+0.9999, they are right 69 times and g2pM 15 (of 85); above it g2pM wins 23 to 8. How far to
 trust them is learned on folds (zh_reading_policy.py).
 """
 
@@ -77,7 +79,8 @@ class PhraseVotes:
         return cls(cedict)
 
     def votes(self, text: str, i: int) -> dict[str, int]:
-        """Reading → number of dictionaries that vote for it, for the character text[i]."""
+        """Reading → number of dictionaries that vote for it, for the character text[i] of a
+        word `text`."""
         result: dict[str, int] = {}
         for lookup in self._lookups:
             seen = {

@@ -104,15 +104,11 @@ class ZhG2P:
         for index, (token, pos) in enumerate(tokens):
             if HAN_RUN.fullmatch(token):
                 rule = function_word_reading(tokens, index) if len(token) == 1 else None
-                prev_pos = tokens[index - 1][1] if index else ""
-                next_pos = tokens[index + 1][1] if index + 1 < len(tokens) else ""
                 for offset, (base, phrase) in enumerate(self._dictionary_readings(token)):
                     i = start + offset
                     guess = guesses.get(i)
-                    votes = self._votes.votes(text, i) if guess is not None else {}
-                    evidence[i] = Evidence(
-                        token[offset], token, offset, pos, prev_pos, next_pos, base, phrase, guess, rule, votes
-                    )
+                    votes = self._votes.votes(token, offset) if guess is not None else {}
+                    evidence[i] = Evidence(token[offset], token, base, phrase, guess, rule, votes)
             start += len(token)
         return tokens, evidence
 
