@@ -156,7 +156,8 @@ class Preloader:
         from warmtts.text.normalize import TextNormalizer
         from warmtts.voices.registry import VoiceRegistry, builtin_loaders, user_voice_loaders
 
-        g2p = ZhG2P(self._step("lexicon", lambda: load_lexicon(self.settings.lexicon_path)))
+        lexicon = self._step("lexicon", lambda: load_lexicon(self.settings.lexicon_path))
+        g2p = self._step("g2p", lambda: ZhG2P(lexicon))  # g2pM's weights, CC-CEDICT's phrases
         self.g2p = g2p
         loaders = builtin_loaders(g2p, self.settings.onnx_threads)
         if self.settings.voices_dir is not None:
