@@ -130,7 +130,8 @@ class Settings(BaseSettings):
     lexicon_path: FilePath | None = Field(
         default=None,
         validation_alias=AliasChoices("lexicon_path", "WARMTTS_LEXICON"),
-        description="UTF-8 file of word → pinyin lines (行长 hang2 zhang3) that override every other reading.",
+        description="UTF-8 file of word → pinyin lines (行长 hang2 zhang3) that override every other reading; "
+        "re-read on SIGHUP and POST /admin/lexicon/reload.",
     )
 
     @field_validator("log_level")

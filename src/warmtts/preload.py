@@ -28,6 +28,7 @@ from warmtts.memory import release_free_memory
 
 if TYPE_CHECKING:
     from warmtts.engine import Engine
+    from warmtts.phonemes.zh_pinyin import ZhG2P
 
 log = logging.getLogger("warmtts.preload")
 T = TypeVar("T")
@@ -94,6 +95,7 @@ class Preloader:
         self.steps: dict[str, float] = {}
         self.error: str | None = None
         self.engine: Engine | None = None
+        self.g2p: ZhG2P | None = None  # the one Chinese g2p, for reloading its lexicon
         self.total_seconds: float | None = None
         self._lock = threading.Lock()
 
@@ -169,7 +171,10 @@ class Preloader:
             self.may_widen,
             ModelCache(cache / "onnx" if cache else None),
         )
-        g2p = ZhG2P(self._step("lexicon", lambda: load_lexicon(settings.lexicon_path)), cache / "jieba" if cache else None)
+        lexicon = self._step("lexicon", lambda: load_lexicon(settings.lexicon_path))
+        jieba_cache = cache / "jieba" if cache else None
+        g2p = self._step("g2p", lambda: ZhG2P(lexicon, cache_dir=jieba_cache))  # g2pM's weights, CC-CEDICT's phrases
+        self.g2p = g2p
         loaders = builtin_loaders(g2p, runtime)
         if settings.voices_dir is not None:
             loaders |= user_voice_loaders(settings.voices_dir, runtime)

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.cpp_eval import evaluate
+from bench.cpp_eval import pipeline_reading
+from bench.cpp_folds import load
 from warmtts.errors import LexiconError
 from warmtts.phonemes.pinyin_cli import pinyin_line
 from warmtts.phonemes.zh_lexicon import lexicon_readings, parse_lexicon
@@ -25,6 +26,8 @@ CPP = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "cpp"
         ("重新开始很重要", "chong2 xin1 kai1 shi3 hen3 zhong4 yao4"),
         ("我觉得睡觉很好", "wo3 jue2 de5 shui4 jiao4 hen3 hao3"),
         ("绿色的女孩", "lv4 se4 de5 nv3 hai2"),
+        ("一切都会好起来的", "yi1 qie4 dou1 hui4 hao3 qi3 lai2 de5"),  # 都会 is not a word here
+        ("你先别着急", "ni3 xian1 bie2 zhao2 ji2"),  # 着急: both dictionaries against g2pM
     ],
 )
 def test_polyphones_in_context(g2p: ZhG2P, text: str, pinyin: str) -> None:
@@ -50,6 +53,9 @@ def test_lexicon_rejects_bad_lines(line: str) -> None:
 
 @pytest.mark.skipif(not (CPP / "dev.sent").is_file(), reason="CPP data folder absent")
 def test_cpp_dev_subset_accuracy(g2p: ZhG2P) -> None:
-    result = evaluate(g2p, CPP, every=10)
-    assert result.total == 990
-    assert result.accuracy >= 0.97, result.errors[:10]
+    """A regression guard, not a figure: the shipped policy was learned on this split
+    (held-out figures come from `python -m bench.cpp_eval`)."""
+    examples = load(CPP)[::10]
+    wrong = [(e.text, e.label, r) for e in examples if (r := pipeline_reading(g2p, e)) != e.label]
+    assert len(examples) == 990
+    assert len(wrong) <= 0.02 * len(examples), wrong[:10]

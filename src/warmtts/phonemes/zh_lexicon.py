@@ -11,18 +11,28 @@ from pathlib import Path
 
 from warmtts.errors import LexiconError
 
+MAX_REPORTED = 5
+
+
 def parse_lexicon(text: str, source: str = "<lexicon>") -> dict[str, tuple[str, ...]]:
+    """The entries of `text`, or a LexiconError naming each bad line (the first few) and why:
+    a file is taken whole or not at all."""
     entries: dict[str, tuple[str, ...]] = {}
+    bad: list[str] = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         word, *syllables = line.split()
-        if len(syllables) != len(word) or not all(s[-1] in "12345" and s[:-1].isalpha() for s in syllables):
-            raise LexiconError(
-                f"{source}:{number}: expected a word and one tone-numbered syllable per character, got {line!r}"
-            )
-        entries[word] = tuple(s.lower().replace("ü", "v") for s in syllables)
+        if len(syllables) != len(word):
+            bad.append(f"{source}:{number}: {len(word)} characters but {len(syllables)} syllables in {line!r}")
+        elif not all(s[-1] in "12345" and s[:-1].isalpha() for s in syllables):
+            bad.append(f"{source}:{number}: each syllable needs a tone number 1-5 (hang2), got {line!r}")
+        else:
+            entries[word] = tuple(s.lower().replace("ü", "v") for s in syllables)
+    if bad:
+        more = f" (and {len(bad) - MAX_REPORTED} more bad lines)" if len(bad) > MAX_REPORTED else ""
+        raise LexiconError("; ".join(bad[:MAX_REPORTED]) + more)
     return entries
 
 

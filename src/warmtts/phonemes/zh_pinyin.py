@@ -1,6 +1,6 @@
-"""Chinese words and their pinyin: jieba segments, then each character is read by the strongest
-source that knows it — the user lexicon, else the polyphone model (backed by pypinyin's phrase
-dictionary where the model hesitates), else pypinyin.
+"""Chinese words and their pinyin: jieba segments and tags, every source reads each character
+(zh_evidence.py), and the lexicon (ours, then the user's) or else the reading policy learned on
+CPP folds (zh_reading_policy.py) decides between g2pM, phrase dictionaries, rules and pypinyin.
 
 jieba's dictionary has words that pypinyin's phrase dictionary lacks ("银行行长"); read
 character by character they would lose their phrase context, so such a word is re-cut with
@@ -22,7 +22,10 @@ from pypinyin.seg.mmseg import seg as phrase_seg
 
 from warmtts.phonemes.zh_function_words import function_word_reading
 from warmtts.phonemes.zh_lexicon import lexicon_readings, load_lexicon
-from warmtts.phonemes.zh_polyphone import PolyphoneModel, choose
+from warmtts.phonemes.zh_evidence import Evidence
+from warmtts.phonemes.zh_phrase_votes import PhraseVotes
+from warmtts.phonemes.zh_polyphone import PolyphoneModel
+from warmtts.phonemes.zh_reading_policy import ReadingPolicy
 from warmtts.phonemes.zh_sandhi import apply_sandhi
 from warmtts.phonemes.zh_words import HAN_RUN, Word
 
@@ -30,6 +33,7 @@ __all__ = ["Word", "ZhG2P"]
 
 log = logging.getLogger(__name__)
 BUILTIN_LEXICON = Path(__file__).parent / "data" / "zh_lexicon.txt"
+BUILTIN_POLICY = Path(__file__).parent / "data" / "zh_reading_policy.json"
 
 
 class ZhG2P:
@@ -38,11 +42,17 @@ class ZhG2P:
     which jieba does lazily on first use.
 
     One instance serves every worker thread: calls only read (jieba builds its dictionary under
-    its own lock). Never add words to the tokenizer: the tagger would merge their tags into its
-    table, unguarded, inside the next call.
+    its own lock), and `replace_lexicon` swaps one reference. Never add words to the tokenizer:
+    the tagger would merge their tags into its table, unguarded, inside the next call.
     """
 
-    def __init__(self, lexicon: Mapping[str, tuple[str, ...]] | None = None, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        lexicon: Mapping[str, tuple[str, ...]] | None = None,
+        policy: ReadingPolicy | None = None,
+        builtin_lexicon: bool = True,
+        cache_dir: Path | None = None,
+    ) -> None:
         """`cache_dir` keeps jieba's prefix dictionary between starts (jieba's default, the
         temporary folder, is empty at each start of a container)."""
         self._tokenizer = jieba.Tokenizer()
@@ -50,7 +60,15 @@ class ZhG2P:
             self._tokenizer.tmp_dir = str(cache_dir)  # a prepared, read-only one is read as it is
         self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
         self._polyphones = PolyphoneModel()
-        self._lexicon = load_lexicon(BUILTIN_LEXICON) | dict(lexicon or {})
+        self._votes = PhraseVotes.builtin(self._polyphones.polyphones)
+        self._builtin = load_lexicon(BUILTIN_LEXICON) if builtin_lexicon else {}
+        self._lexicon: Mapping[str, tuple[str, ...]] = self._builtin | dict(lexicon or {})
+        self._policy = policy or ReadingPolicy.load(BUILTIN_POLICY)
+
+    def replace_lexicon(self, lexicon: Mapping[str, tuple[str, ...]]) -> None:
+        """Put a new user lexicon in force at once. The merged table is built whole, then one
+        reference is swapped: a call in progress keeps the table it started with."""
+        self._lexicon = self._builtin | dict(lexicon)
 
     def warm_up(self) -> None:
         logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -65,24 +83,40 @@ class ZhG2P:
         merged. Words carry jieba's part-of-speech tags, which the function-word rules, the
         sandhi and the prosody use.
         """
-        tokens = self._tag(text)
-        guesses = self._polyphones.guesses(text)
-        fixed = lexicon_readings(text, self._lexicon)
+        tokens, evidence = self.evidence(text)
+        fixed = lexicon_readings(text, self._lexicon)  # one read of the reference: one lexicon per call
+        policy = self._policy
         result: list[Word] = []
         start = 0
-        for index, (token, pos) in enumerate(tokens):
+        for token, pos in tokens:
             if not HAN_RUN.fullmatch(token):
                 result.append(Word(token, (), False, pos))
-                start += len(token)
-                continue
-            rule = function_word_reading(tokens, index) if len(token) == 1 else None
-            syllables = []
-            for offset, (base, phrase) in enumerate(self._dictionary_readings(token)):
-                i = start + offset
-                syllables.append(fixed.get(i) or rule or choose(guesses.get(i), phrase, base))
-            result.append(Word(token, tuple(syllables), True, pos))
+            else:
+                syllables = tuple(
+                    fixed.get(i) or policy.read(evidence[i])  # type: ignore[arg-type]
+                    for i in range(start, start + len(token))
+                )
+                result.append(Word(token, syllables, True, pos))
             start += len(token)
         return apply_sandhi(result, self.is_word) if sandhi else result
+
+    def evidence(self, text: str) -> tuple[list[tuple[str, str]], list[Evidence | None]]:
+        """jieba's (word, tag) pairs and, per character of `text`, every source's reading of it
+        (None for characters outside Han words)."""
+        tokens = self._tag(text)
+        guesses = self._polyphones.guesses(text)
+        evidence: list[Evidence | None] = [None] * len(text)
+        start = 0
+        for index, (token, pos) in enumerate(tokens):
+            if HAN_RUN.fullmatch(token):
+                rule = function_word_reading(tokens, index) if len(token) == 1 else None
+                for offset, (base, phrase) in enumerate(self._dictionary_readings(token)):
+                    i = start + offset
+                    guess = guesses.get(i)
+                    votes = self._votes.votes(token, offset) if guess is not None else {}
+                    evidence[i] = Evidence(token[offset], token, base, phrase, guess, rule, votes)
+            start += len(token)
+        return tokens, evidence
 
     def is_word(self, text: str) -> bool:
         """A word of jieba's or pypinyin's dictionary."""

@@ -1,10 +1,9 @@
 """Polyphones read from the sentence: g2pM's BiLSTM, trained on CPP, with a phrase fallback.
 
 g2pM alone reads 97.4 % of the CPP dev split; pypinyin's phrase dictionary alone is right less
-often, but it is right more often than g2pM exactly where g2pM hesitates. So a polyphone inside
-a dictionary phrase takes the phrase's reading when the model's probability for its own choice,
-renormalised over the character's possible readings, is below `PHRASE_TRUST_BELOW`. That
-threshold was chosen on the CPP dev split (bench/cpp_eval.py), the only split we hold.
+often, but it is right more often than g2pM exactly where g2pM hesitates. The model's guesses
+carry its probability, renormalised over the character's possible readings, so that the
+reading policy (zh_reading_policy.py, learned on held-out folds) can weigh it against them.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 from g2pM import G2pM
 
-PHRASE_TRUST_BELOW = 0.95
 # g2pM's vocabulary marks the sentence start and end with these two (Korean) tokens.
 _BOS, _EOS, _UNK = "시", "끝", "<UNK>"
 
@@ -38,6 +36,10 @@ class PolyphoneModel:
             for char, readings in self._model.cedict.items()
             if len(readings) > 1 and (ids := [self._class_ids[r] for r in readings if r in self._class_ids])
         }
+
+    @property
+    def polyphones(self) -> frozenset[str]:
+        return frozenset(self._candidates)
 
     def guesses(self, text: str) -> dict[int, Guess]:
         """Index → guess for every polyphone of `text`; the model runs once over the sentence."""
@@ -73,12 +75,3 @@ class PolyphoneModel:
             backward_h.append(backward[0])
         hidden = np.concatenate([np.stack(forward_h, 1), np.stack(backward_h[::-1], 1)], axis=2)[0]
         return m.fc_layer(hidden[1:-1])
-
-
-def choose(guess: Guess | None, phrase_reading: str | None, fallback: str) -> str:
-    """The reading of one character given the model's guess and a dictionary phrase's reading."""
-    if guess is None:
-        return fallback
-    if phrase_reading and guess.confidence < PHRASE_TRUST_BELOW:
-        return phrase_reading
-    return guess.syllable

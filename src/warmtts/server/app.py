@@ -20,9 +20,10 @@ from fastapi.staticfiles import StaticFiles
 from warmtts import __version__
 from warmtts.config import Settings
 from warmtts.errors import PreloadError
-from warmtts.server import errors, routes_ops, routes_speech, routes_tts
+from warmtts.server import errors, routes_admin, routes_ops, routes_speech, routes_tts
 from warmtts.server.audio_store import open_store
 from warmtts.server.context import ServerContext
+from warmtts.server.lexicon import LexiconReloader
 from warmtts.server.metrics import Metrics
 from warmtts.server.middleware import RequestMetrics
 from warmtts.server.service import SynthesisService
@@ -69,7 +70,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
             service.stop()
 
     app = FastAPI(title="warmtts", version=__version__, lifespan=lifespan)
-    app.state.ctx = ServerContext(settings, preloader, service, store, metrics)
+    app.state.ctx = ServerContext(settings, preloader, service, store, metrics, LexiconReloader(settings, preloader))
     errors.install(app)
     app.add_middleware(RequestMetrics, metrics=metrics)
     if settings.cors_origins:
@@ -83,6 +84,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
     app.include_router(routes_ops.router)
     app.include_router(routes_speech.router)
     app.include_router(routes_tts.router)
+    app.include_router(routes_admin.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
     low, high = PARAM_RANGE

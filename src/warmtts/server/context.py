@@ -1,5 +1,5 @@
 """Everything the routes share, owned by the app: settings, preload, the synthesis service,
-the audio store, metrics."""
+the audio store, metrics, the lexicon reloader."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import Request
 
 from warmtts.config import Settings
 from warmtts.preload import Preloader
+from warmtts.server.lexicon import LexiconReloader
 from warmtts.server.metrics import Metrics
 from warmtts.server.service import SynthesisService
 from warmtts.server.store_monitor import MonitoredStore
@@ -21,6 +22,7 @@ class ServerContext:
     service: SynthesisService
     store: MonitoredStore
     metrics: Metrics
+    lexicon: LexiconReloader
 
 
 def context(request: Request) -> ServerContext:

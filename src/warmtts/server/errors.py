@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from warmtts.errors import (
     InvalidInputError,
+    LexiconError,
     NotReadyError,
     OverloadedError,
     StoreUnavailableError,
@@ -44,6 +45,8 @@ def error_kind(exc: WarmttsError) -> tuple[int, str, dict[str, str] | None]:
     for Wyoming's Error events alike."""
     if isinstance(exc, InvalidInputError):
         return 400, "invalid_request_error", None
+    if isinstance(exc, LexiconError):
+        return 422, "invalid_request_error", None
     if isinstance(exc, NotReadyError):
         return 503, "service_unavailable", {"Retry-After": RETRY_AFTER_SECONDS}
     if isinstance(exc, OverloadedError):

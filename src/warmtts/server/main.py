@@ -3,7 +3,7 @@
 On SIGTERM (or Ctrl-C) /ready turns 503 at once and new synthesis requests get 503, while the
 port stays open and streams in flight run to their end, for up to `shutdown_grace_seconds`;
 then the server stops and the process exits 0. A second signal stops at once. A failed
-preload exits 1.
+preload exits 1. SIGHUP re-reads the user lexicon (WARMTTS_LEXICON) and changes nothing else.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -36,10 +37,19 @@ class _DrainingServer(uvicorn.Server):
         # uvicorn re-raises a captured SIGTERM after shutting down, so the process would die
         # by the signal (exit 143); a completed graceful shutdown is a success (exit 0).
         with super().capture_signals():
+            on_main = threading.current_thread() is threading.main_thread()  # signals reach it only
+            hangup = signal.signal(signal.SIGHUP, self._reload_lexicon) if on_main else None
             try:
                 yield
             finally:
+                if on_main:
+                    signal.signal(signal.SIGHUP, hangup)
                 self._captured_signals.clear()
+
+    def _reload_lexicon(self, sig: int, frame: FrameType | None) -> None:
+        ctx: ServerContext | None = getattr(self.config.app.state, "ctx", None)  # type: ignore[attr-defined]
+        if ctx is not None:
+            ctx.lexicon.reload_in_background("sighup")
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         ctx: ServerContext | None = getattr(self.config.app.state, "ctx", None)  # type: ignore[attr-defined]

@@ -93,6 +93,12 @@ class TtsResponse(BaseModel):
     format: AudioFormat
 
 
+class LexiconReloaded(BaseModel):
+    path: str
+    entries: int
+    seconds: float
+
+
 class VoiceEntry(BaseModel):
     id: str
     language: str
@@ -149,6 +155,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (400, "Invalid request: the message says what to change."),
         (401, "Missing or wrong API key."),
         (404, "Not found."),
+        (422, "The user lexicon has a bad line (its number and why are in the message); the old one stays."),
         (429, "Too many requests in progress; retry after Retry-After seconds."),
         (503, "Not ready (preloading or shutting down; retry after Retry-After), or the synthesis ran past "
               "its time limit (send shorter text)."),
