@@ -14,6 +14,7 @@ from warmtts.phonemes.baker_phones import BakerPhonemizer
 from warmtts.phonemes.zh_frontend import ZhFrontend
 from warmtts.phonemes.zh_pinyin import ZhG2P
 from warmtts.voices.base import Phonemized, Speech, VoiceInfo
+from warmtts.voices.loudness import Level
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
 from warmtts.voices.windows import decode_windows
@@ -50,6 +51,8 @@ class BakerVoice:
         self._acoustic = runtime.load(folder / "fastspeech2.onnx")
         self._vocoder = runtime.load(folder / "mb_melgan.onnx", wide=True)
         self.windows = runtime.windows.plan(SAMPLE_RATE, HOP, CONTEXT_FRAMES, MIN_FRAMES)
+        self.model_file = folder / "SHA256SUMS"  # names both models' digests: the voice as a whole
+        self.level = Level()  # set by calibration (loudness.py)
         self.info = VoiceInfo(
             id="zh-baker",
             language="zh",
@@ -92,5 +95,5 @@ class BakerVoice:
         symbols = [*phonemized.phonemes, "eos"]
         durations = tuple((s, float(f) * HOP / SAMPLE_RATE) for s, f in zip(symbols, frames))
         for audio, final in decode_windows(self.vocode, mel, 1, HOP, self.windows):
-            yield Speech(np.clip(audio, -1.0, 1.0).astype(np.float32), final, durations)
+            yield Speech(self.level.apply(audio), final, durations)
             durations = ()

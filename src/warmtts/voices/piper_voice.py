@@ -19,6 +19,7 @@ from piper.phoneme_ids import BOS, EOS, PAD, phonemes_to_ids
 from warmtts.errors import VoiceLoadError
 from warmtts.phonemes.en_espeak import phonemize
 from warmtts.voices.base import Phonemized, Speech, VoiceInfo
+from warmtts.voices.loudness import Level
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
 from warmtts.voices.vits_split import SplitNames, SplitVits, split_vits
@@ -64,6 +65,8 @@ class PiperVoice:
         except Exception as exc:  # onnx and onnxruntime raise their own types for a bad file
             raise VoiceLoadError(f"{model}: not a loadable ONNX model: {exc}") from exc
         self._inputs = {i.name for i in self._session.get_inputs()}
+        self.model_file = model
+        self.level = Level()  # set by calibration (loudness.py)
         self.hop = 256  # Piper's HiFi-GAN upsamples each latent frame by 8·8·2·2
         self.windows = runtime.windows.plan(self.config.sample_rate, self.hop, CONTEXT_FRAMES)
         language = self.config.espeak_voice.split("-")[0].lower()
@@ -114,7 +117,7 @@ class PiperVoice:
             return
         if self._split is None:
             audio = self._session.run(None, self._feeds(phonemized, params))[0].reshape(-1)
-            yield Speech(np.clip(audio, -1.0, 1.0).astype(np.float32), True)
+            yield Speech(self.level.apply(audio), True)
             return
         latent, conditioning, frames = self.latent(phonemized, params)
         order = [BOS, PAD, *(s for p in phonemized.phonemes for s in (p, PAD)), EOS]  # as phonemes_to_ids
@@ -122,5 +125,5 @@ class PiperVoice:
         seconds = self.hop / self.config.sample_rate
         durations = tuple((s, float(f) * seconds) for s, f in zip(symbols, frames))
         for audio, final in decode_windows(lambda w: self.decode(w, conditioning), latent, 2, self.hop, self.windows):
-            yield Speech(np.clip(audio, -1.0, 1.0).astype(np.float32), final, durations)
+            yield Speech(self.level.apply(audio), final, durations)
             durations = ()
