@@ -72,7 +72,7 @@ def test_bad_input_gives_a_clear_message() -> None:
     unknown = run("say", "hi", "--voice", "nobody", "-o", "/dev/null")
     assert unknown.returncode == 2 and b"available: zh-baker, en-joe" in unknown.stderr
     slow = run("say", "hi", "--speed", "9", "-o", "/dev/null")
-    assert slow.returncode == 2 and b"speed must be between 0.5 and 2.0" in slow.stderr
+    assert slow.returncode == 2 and b"speed must be between 0.25 and 4.0" in slow.stderr
     neither = run("say", "-o", "/dev/null")
     assert neither.returncode == 2 and b"exactly one" in neither.stderr
 

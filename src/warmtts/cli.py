@@ -18,7 +18,7 @@ from warmtts.config import Settings
 from warmtts.errors import WarmttsError
 from warmtts.phonemes import pinyin_cli
 from warmtts.preload import build_engine
-from warmtts.voices.params import PARAM_RANGE
+from warmtts.voices.params import PARAM_RANGE, SPEED_RANGE
 
 if TYPE_CHECKING:  # `serve` must start fast: the engine's modules load during preload
     from warmtts.engine import Engine
@@ -158,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("-o", "--output", required=True, help="output file, or - for stdout")
     say.add_argument("--voice", default="auto", help="voice id, or auto to choose by language")
     low, high = PARAM_RANGE
-    say.add_argument("--speed", type=float, default=1.0, help=f"{low} to {high}")
+    say.add_argument("--speed", type=float, default=1.0,
+                     help=f"{SPEED_RANGE[0]} to {SPEED_RANGE[1]} (past {low}-{high}, time-stretched)")
     say.add_argument("--pitch", type=float, default=1.0, help=f"{low} to {high} (zh-baker)")
     say.add_argument("--energy", type=float, default=1.0, help=f"{low} to {high} (zh-baker)")
     say.add_argument("--format", choices=FORMATS, help="default: from the output's extension, else wav")

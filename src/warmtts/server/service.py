@@ -86,7 +86,7 @@ class SynthesisService:
         engine = self.engine()
         text = check_text(request.text, self.settings.max_input_chars)
         voice = self.settings.openai_voice_map.get(request.voice.lower(), request.voice)
-        stream = engine.synthesize_stream(text, voice, speed=request.speed)
+        stream = engine.synthesize_stream(text, voice, speed=request.speed, pitch=request.pitch)
         try:
             reservation = self.capacity.reserve(stream.voice, len(text), request.speed)
         except BaseException:

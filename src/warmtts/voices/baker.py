@@ -78,7 +78,7 @@ class BakerVoice:
             {
                 "input_ids": np.array([ids], np.int32),
                 "speaker_ids": np.zeros(1, np.int32),
-                "speed_ratios": np.array([1.0 / params.speed], np.float32),
+                "speed_ratios": np.array([1.0 / params.model_speed], np.float32),
                 "f0_ratios": np.array([params.pitch], np.float32),
                 "energy_ratios": np.array([params.energy], np.float32),
             },

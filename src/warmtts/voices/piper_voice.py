@@ -93,7 +93,7 @@ class PiperVoice:
             "input": np.array([ids], np.int64),
             "input_lengths": np.array([len(ids)], np.int64),
             "scales": np.array(
-                [self.config.noise_scale, self.config.length_scale / params.speed, self.config.noise_w_scale],
+                [self.config.noise_scale, self.config.length_scale / params.model_speed, self.config.noise_w_scale],
                 np.float32,
             ),
         }
