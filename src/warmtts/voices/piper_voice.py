@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-from piper.config import PhonemeType, PiperConfig
+from piper.config import PiperConfig
 from piper.phoneme_ids import BOS, EOS, PAD, phonemes_to_ids
 
 from warmtts.errors import VoiceLoadError
 from warmtts.phonemes.en_espeak import phonemize
-from warmtts.voices.base import Phonemized, Speech, VoiceInfo
+from warmtts.voices.base import Phonemized, Speech
+from warmtts.voices.catalog import piper_info
 from warmtts.voices.loudness import Level
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
@@ -36,15 +37,11 @@ class PiperVoice:
     def __init__(
         self, voice_id: str, model: Path, config_path: Path, runtime: Runtime, license: str = ""
     ) -> None:
+        self.info = piper_info(voice_id, model, config_path, license)  # also refuses a non-espeak voice
         try:
             self.config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError) as exc:
             raise VoiceLoadError(f"{config_path}: not a Piper voice config: {exc}") from exc
-        if self.config.phoneme_type != PhonemeType.ESPEAK:
-            raise VoiceLoadError(
-                f"{config_path}: phoneme_type {self.config.phoneme_type.value!r} unsupported; "
-                "only espeak voices can be added"
-            )
         split = functools.cache(lambda: split_vits(model))  # only when the cache lacks a half
 
         def halves() -> SplitVits:
@@ -69,16 +66,6 @@ class PiperVoice:
         self.level = Level()  # set by calibration (loudness.py)
         self.hop = 256  # Piper's HiFi-GAN upsamples each latent frame by 8·8·2·2
         self.windows = runtime.windows.plan(self.config.sample_rate, self.hop, CONTEXT_FRAMES)
-        language = self.config.espeak_voice.split("-")[0].lower()
-        self.info = VoiceInfo(
-            id=voice_id,
-            language=language,
-            sample_rate=self.config.sample_rate,
-            engine="piper-vits",
-            description=f"Piper voice {model.stem} (espeak-ng {self.config.espeak_voice})",
-            license=license,
-        )
-
     @property
     def symbols(self) -> frozenset[str]:
         return frozenset(self.config.phoneme_id_map)
