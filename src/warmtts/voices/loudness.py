@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import pyloudnorm
 
-from warmtts.voices.base import Phonemized, Speech, VoiceInfo, joined
+from warmtts.voices.base import Speech, Voice, joined
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
 
@@ -41,19 +38,6 @@ CACHE_PART = "loudness-v2"  # bump when the calibration sentences or the measure
 
 KNEE = 0.7  # -3.1 dBFS: below it the limiter passes samples unchanged
 CEILING = 0.944  # -0.5 dBFS: no sample goes past it, and resampling has room to overshoot
-
-
-class Calibrated(Protocol):
-    """What calibration needs of a voice: its id and language, a file that identifies its model,
-    its phonemiser and synthesis, and the level it applies."""
-
-    info: VoiceInfo
-    model_file: Path
-    level: Level
-
-    def phonemize(self, text: str) -> Phonemized: ...
-
-    def synthesize(self, phonemized: Phonemized, params: SynthesisParams) -> Iterator[Speech]: ...
 
 
 @dataclass(frozen=True)
@@ -81,7 +65,7 @@ def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float:
     return float(pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(audio, np.float64)))
 
 
-def measure_voice(voice: Calibrated) -> float:
+def measure_voice(voice: Voice) -> float:
     """The voice's own loudness on its calibration sentence, before any gain."""
     text = CALIBRATION_TEXT.get(voice.info.language, CALIBRATION_TEXT["en"])
     speech: list[Speech] = []
@@ -93,7 +77,7 @@ def measure_voice(voice: Calibrated) -> float:
     return lufs
 
 
-def calibrate(voice: Calibrated, runtime: Runtime, target_lufs: float) -> float:
+def calibrate(voice: Voice, runtime: Runtime, target_lufs: float) -> float:
     """Set the voice's gain so its speech measures `target_lufs`; returns the gain in dB.
     The measure is cached per model, so only a model's first start synthesises."""
     voice.level = Level()
