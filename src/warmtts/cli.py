@@ -15,10 +15,10 @@ from pydantic import ValidationError
 
 from warmtts.audio.formats import FORMATS, AudioFormat
 from warmtts.config import Settings
-from warmtts.errors import WarmttsError
+from warmtts.errors import UnknownVoiceError, WarmttsError
 from warmtts.phonemes import pinyin_cli
 from warmtts.preload import build_engine
-from warmtts.voices.params import PARAM_RANGE
+from warmtts.voices.params import PARAM_RANGE, SPEED_RANGE, SynthesisParams
 
 if TYPE_CHECKING:  # `serve` must start fast: the engine's modules load during preload
     from warmtts.engine import Engine
@@ -71,47 +71,74 @@ def _lines(path: Path) -> Iterator[str]:
 def _format(args: argparse.Namespace) -> AudioFormat:
     if args.format:
         return args.format
-    suffix = Path(args.output).suffix.lower().lstrip(".") if args.output != "-" else ""
+    suffix = Path(args.output).suffix.lower().lstrip(".") if args.output not in (None, "-") else ""
     return suffix if suffix in FORMATS else "wav"  # type: ignore[return-value]
 
 
-def cmd_say(args: argparse.Namespace) -> int:
-    from warmtts.audio.files import write_chunks
+def _check_voice(voice: str, settings: Settings) -> None:
+    """Refuse an unknown voice from the voices' metadata, before any model is loaded."""
+    from warmtts.voices.catalog import catalog
 
-    engine = _engine(args)
+    known = [info.id for info in catalog(settings.voices_dir)]
+    if voice != "auto" and voice not in known:
+        raise UnknownVoiceError(voice, known)
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    """Everything cheap is checked first (voice, parameters, input, where the audio goes), then
+    the models load, then the audio is written or played as it is synthesised."""
+    from warmtts.audio.player import PLAYERS, find_player, play_chunks, player_command
+
+    settings = _settings(args)
+    _check_voice(args.voice, settings)
+    SynthesisParams(args.speed, args.pitch, args.energy)
     text, total = _input_text(args)
+    player = None
+    if args.output is None:
+        player = find_player()
+        if player is None:
+            print(f"warmtts: no audio player found (tried {', '.join(PLAYERS)}); write a file instead with "
+                  "-o out.wav (or -o - for stdout)", file=sys.stderr)
+            return 2
+    engine = build_engine(settings)
     fmt = _format(args)
     stream = engine.synthesize_stream(text, args.voice, args.speed, args.pitch, args.energy)
-    target = None if args.output == "-" else Path(args.output)
     progress = None
     if total >= PROGRESS_MIN_CHARS and sys.stderr.isatty() or args.progress:
         from tqdm import tqdm
 
         progress = tqdm(total=total, unit="char", desc="synthesising", file=sys.stderr)
+    on_chunk = lambda c: progress and progress.update(c.source_chars)  # noqa: E731
     start = time.perf_counter()
-    seconds = write_chunks(
-        stream, target, fmt, stream.sample_rate, on_chunk=lambda c: progress and progress.update(c.source_chars)
-    )
+    if player is not None:
+        seconds = play_chunks(stream, player_command(player, stream.sample_rate), on_chunk)
+    else:
+        from warmtts.audio.files import write_chunks
+
+        target = None if args.output == "-" else Path(args.output)
+        seconds = write_chunks(stream, target, fmt, stream.sample_rate, on_chunk=on_chunk)
     if progress is not None:
         progress.update(max(0, total - progress.n))
         progress.close()
     elapsed = time.perf_counter() - start
     log.info(
-        "say voice=%s format=%s audio_seconds=%.2f synthesis_seconds=%.2f rtf=%.3f",
-        stream.voice, fmt, seconds, elapsed, elapsed / seconds if seconds else 0.0,
+        "say voice=%s output=%s audio_seconds=%.2f synthesis_seconds=%.2f rtf=%.3f",
+        stream.voice, player or fmt, seconds, elapsed, elapsed / seconds if seconds else 0.0,
     )
     return 0
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    engine = _engine(args)
-    for voice in engine.voices.all():
-        info = voice.info
+    """From the voices' metadata: listing them loads no model."""
+    from warmtts.voices.catalog import catalog
+
+    for info in catalog(_settings(args).voices_dir):
         print(f"{info.id}\t{info.language}\t{info.sample_rate} Hz\t{info.engine}\t{info.description}")
     return 0
 
 
 def cmd_phonemes(args: argparse.Namespace) -> int:
+    _check_voice(args.voice, _settings(args))
     engine = _engine(args)
     for analysis in engine.analyze(args.text, args.voice):
         print(f"text:       {analysis.piece.text}")
@@ -152,20 +179,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step (as --log-level INFO)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    say = sub.add_parser("say", help="speak text to an audio file")
+    say = sub.add_parser("say", help="speak text: play it, or write it to a file with -o")
     say.add_argument("text", nargs="?", help="text to speak, or - for stdin")
     say.add_argument("-f", "--file", help="read the text from a UTF-8 file")
-    say.add_argument("-o", "--output", required=True, help="output file, or - for stdout")
+    say.add_argument("-o", "--output", help="output file, or - for stdout; without it, play the audio "
+                     "(paplay, aplay or ffplay) as it is synthesised")
     say.add_argument("--voice", default="auto", help="voice id, or auto to choose by language")
     low, high = PARAM_RANGE
-    say.add_argument("--speed", type=float, default=1.0, help=f"{low} to {high}")
+    say.add_argument("--speed", type=float, default=1.0,
+                     help=f"{SPEED_RANGE[0]} to {SPEED_RANGE[1]} (past {low}-{high}, time-stretched)")
     say.add_argument("--pitch", type=float, default=1.0, help=f"{low} to {high} (zh-baker)")
     say.add_argument("--energy", type=float, default=1.0, help=f"{low} to {high} (zh-baker)")
     say.add_argument("--format", choices=FORMATS, help="default: from the output's extension, else wav")
     say.add_argument("--progress", action="store_true", help="show a progress bar even when not a terminal")
     say.set_defaults(func=cmd_say)
 
-    voices = sub.add_parser("voices", help="list the voices")
+    voices = sub.add_parser("voices", help="list the voices (from their metadata; loads no model)")
     voices.set_defaults(func=cmd_voices)
 
     phonemes = sub.add_parser("phonemes", help="print every text stage of TEXT")

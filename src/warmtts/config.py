@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         description="Threads a model call may use while no other synthesis needs a core (one stream on an "
         "idle server); 0 or `onnx_threads` never widens.",
     )
+    loudness_lufs: float = Field(
+        default=-20.0, ge=-40.0, le=-10.0,
+        description="Integrated loudness (ITU-R BS.1770, LUFS) every voice is calibrated to, so voices "
+        "match when text switches language; a soft limiter keeps peaks below -0.5 dBFS.",
+    )
     cache: bool = Field(
         default=True,
         description="Keep prepared ONNX graphs (split and optimised) and jieba's dictionary between starts, so "

@@ -20,6 +20,7 @@ import numpy as np
 from warmtts.audio.chunk import Chunk, Clip
 from warmtts.audio.join import fade_edges, silence, to_int16
 from warmtts.audio.rate import RateConverter
+from warmtts.audio.stretch import TimeStretcher
 from warmtts.config import Settings
 from warmtts.text.clean import clean_text
 from warmtts.text.normalize import TextNormalizer
@@ -129,14 +130,22 @@ class Engine:
             yield replace(last, pcm=np.concatenate([last.pcm, to_int16(pause)]))
 
     def _run_chunks(self, run: RunAnalysis, chars: int, rate: int, params: SynthesisParams) -> Iterator[Chunk]:
-        """One language run's windows; `chars` of the input are shared out by audio length."""
+        """One language run's windows; `chars` of the input are shared out by audio length.
+        A speed past the model's good range is time-stretched here, window by window, before
+        the run's edges are faded (params.py says how a speed is split)."""
         voice = self.voices.get(run.voice)
         own_rate = voice.info.sample_rate
         converter = RateConverter(own_rate, rate, "float32") if own_rate != rate else None
+        stretcher = TimeStretcher(params.stretch) if params.stretch != 1.0 else None
         total = done = 0.0
         given = 0
         for index, speech in enumerate(voice.synthesize(run.phonemized, params)):
-            audio = fade_edges(speech.audio, own_rate, start=index == 0, end=speech.final)
+            audio = speech.audio
+            if stretcher is not None:
+                audio = stretcher.feed(audio)
+                if speech.final:
+                    audio = np.concatenate([audio, stretcher.finish()])
+            audio = fade_edges(audio, own_rate, start=index == 0, end=speech.final)
             if index == 0:
                 total = sum(seconds for _, seconds in speech.durations)
             done += len(speech.audio) / own_rate
@@ -145,7 +154,8 @@ class Engine:
                 if speech.final:
                     audio = np.concatenate([audio, converter.finish()])
             share = chars if speech.final or not total else min(chars, round(chars * done / total))
-            yield Chunk(to_int16(audio), rate, run.phonemized.text, share - given, speech.durations)
+            durations = tuple((symbol, seconds / params.stretch) for symbol, seconds in speech.durations)
+            yield Chunk(to_int16(audio), rate, run.phonemized.text, share - given, durations)
             given = share
 
     def synthesize_stream(

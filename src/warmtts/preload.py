@@ -2,7 +2,8 @@
 
 Steps run in phases — heavy imports; then text resources and every voice's ONNX sessions in
 parallel (they are independent, and session creation and jieba's dictionary build overlap
-well); then, for the server, a real warm-up synthesis per voice through every output encoder
+well); then each voice's loudness calibration (read from the model cache after a model's first
+start); then, for the server, a real warm-up synthesis per voice through every output encoder
 on every synthesis thread (the server passes how: `warm_voice`). Each step logs one
 machine-parsable line (`preload step=voice:zh-baker seconds=0.213`) and its
 timing is kept for /ready. The CLI runs it in the foreground, the server in a thread while
@@ -157,6 +158,7 @@ class Preloader:
         from warmtts.phonemes.zh_lexicon import load_lexicon
         from warmtts.phonemes.zh_pinyin import ZhG2P
         from warmtts.text.normalize import TextNormalizer
+        from warmtts.voices.loudness import calibrate
         from warmtts.voices.model_cache import ModelCache, default_folder
         from warmtts.voices.onnx_session import Runtime
         from warmtts.voices.registry import VoiceRegistry, builtin_loaders, user_voice_loaders
@@ -189,6 +191,8 @@ class Preloader:
             engine = Engine(registry, normalizer.result(), self.settings)
             text.result()
             espeak.result()
+        for voice in registry.all():  # after the text resources: a first start speaks a sentence
+            self._step(f"loudness:{voice.info.id}", lambda v=voice: calibrate(v, runtime, settings.loudness_lufs))
         return engine
 
 

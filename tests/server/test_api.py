@@ -170,6 +170,40 @@ def test_current_openai_model_snapshots_and_voices(client: OpenAI, model: str, v
     assert response.response.headers["X-Voice"] == "zh-baker" and len(response.content) > 24000
 
 
+@pytest.mark.parametrize(("speed", "low", "high"), [(0.25, 3.2, 4.8), (4.0, 0.18, 0.33)])
+def test_openai_speed_range_is_honoured_end_to_end(
+    client: OpenAI, zh_pcm_seconds: float, speed: float, low: float, high: float
+) -> None:
+    """OpenAI's whole 0.25-4 range: the model's duration scale to 0.5 or 2, the rest stretched."""
+    response = client.audio.speech.create(model="tts-1", voice="alloy", input=ZH, response_format="pcm", speed=speed)
+    assert low < decoded_seconds(response.content, "pcm", 24000) / zh_pcm_seconds < high
+
+
+def test_openai_instructions_naming_a_speed_or_pitch_are_honoured(client: OpenAI, zh_pcm_seconds: float) -> None:
+    slow = client.audio.speech.with_raw_response.create(
+        model="gpt-4o-mini-tts", voice="alloy", input=ZH, response_format="pcm", instructions="Speak slowly and calmly."
+    )
+    assert slow.headers["X-Instructions"] == "honoured: speed*0.80"
+    assert decoded_seconds(slow.parse().content, "pcm", 24000) == pytest.approx(zh_pcm_seconds / 0.8, rel=0.08)
+    high = client.audio.speech.with_raw_response.create(
+        model="gpt-4o-mini-tts", voice="alloy", input=ZH, response_format="pcm", instructions="Use a higher pitch."
+    )
+    assert high.headers["X-Instructions"].startswith("honoured: pitch*1.15")
+    plain = client.audio.speech.create(model="tts-1", voice="alloy", input=ZH, response_format="pcm").content
+    raised = high.parse().content
+    assert len(raised) == len(plain) and raised != plain  # the same timing, another pitch
+
+
+def test_openai_instructions_otherwise_ignored_and_said_so(client: OpenAI, zh_pcm_seconds: float) -> None:
+    response = client.audio.speech.with_raw_response.create(
+        model="gpt-4o-mini-tts", voice="alloy", input=ZH, response_format="pcm", instructions="Sound cheerful and warm."
+    )
+    assert response.headers["X-Instructions"] == "ignored: names no speed or pitch in plain words"
+    assert decoded_seconds(response.parse().content, "pcm", 24000) == pytest.approx(zh_pcm_seconds, abs=0.02)
+    without = client.audio.speech.with_raw_response.create(model="tts-1", voice="alloy", input=ZH, response_format="pcm")
+    assert "X-Instructions" not in without.headers
+
+
 def test_models_and_voices(server: Server) -> None:
     models = httpx.get(server.url + "/v1/models").json()
     assert {m["id"] for m in models["data"]} >= {"warmtts", "tts-1"}
@@ -183,7 +217,8 @@ def test_models_and_voices(server: Server) -> None:
     [
         ({"input": "   "}, 400, "input is empty"),
         ({"input": "hi", "voice": "zh-bakr"}, 400, "available: zh-baker, en-joe"),
-        ({"input": "hi", "speed": 5}, 400, "speed: Input should be less than or equal to 2"),
+        ({"input": "hi", "speed": 5}, 400, "speed: Input should be less than or equal to 4"),
+        ({"input": "hi", "speed": 0.2}, 400, "speed: Input should be greater than or equal to 0.25"),
         ({"input": "hi", "response_format": "ogg"}, 400, "response_format"),
         ({"input": "hi", "model": "gpt-5"}, 400, "model 'gpt-5' not found"),
         ({"voice": "alloy"}, 400, "input: Field required"),

@@ -24,7 +24,10 @@ def test_not_ready_while_preloading_then_ready_with_timings(tmp_path: Path) -> N
 
         ready = server.wait("/ready", 200).json()
         steps = ready["preload"]["steps"]
-        assert {"delay", "imports", "g2p", "jieba+pypinyin", "voice:zh-baker", "voice:en-joe", "warmup:zh-baker"} <= set(steps)
+        assert {
+            "delay", "imports", "g2p", "jieba+pypinyin", "voice:zh-baker", "voice:en-joe", "loudness:zh-baker",
+            "loudness:en-joe", "warmup:zh-baker",
+        } <= set(steps)
         assert steps["delay"] >= 3.0
         assert httpx.get(server.url + "/health").json()["preload"] == "ready"
     finally:

@@ -48,6 +48,19 @@ def test_speed_scales_duration(engine: Engine, voice: str) -> None:
     normal, fast, slow = seconds(1.0), seconds(2.0), seconds(0.5)
     assert 0.4 < fast / normal < 0.65
     assert 1.6 < slow / normal < 2.4
+    # past the model's range, the rest is time-stretched: OpenAI's whole 0.25-4 range is honoured
+    fastest, slowest = seconds(4.0), seconds(0.25)
+    assert 0.18 < fastest / normal < 0.33
+    assert 3.2 < slowest / normal < 4.8
+
+
+def test_stretched_speech_keeps_its_timestamps_in_step(engine: Engine) -> None:
+    """A stretched run's symbol durations shrink with its audio, so timestamps still fit."""
+    stream = engine.synthesize_stream("春天来了，花园里的花都开了。", "zh-baker", speed=4.0)
+    chunks = list(stream)
+    spoken = sum(seconds for c in chunks for _, seconds in c.durations)
+    audio = sum(c.seconds for c in chunks) - 0.25 / 4.0  # less the pause after the sentence
+    assert abs(spoken - audio) < 0.05, (spoken, audio)
 
 
 def test_baker_pitch_changes_the_audio_but_not_its_length(engine: Engine) -> None:

@@ -28,7 +28,7 @@ from warmtts.server.metrics import Metrics
 from warmtts.server.middleware import RequestMetrics
 from warmtts.server.service import SynthesisService
 from warmtts.server.store_monitor import MonitoredStore
-from warmtts.voices.params import PARAM_RANGE
+from warmtts.voices.params import SPEED_RANGE
 
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent / "web"
@@ -79,7 +79,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
-            expose_headers=["X-Sample-Rate", "X-Voice"],
+            expose_headers=["X-Sample-Rate", "X-Voice", "X-Instructions"],
         )
     app.include_router(routes_ops.router)
     app.include_router(routes_speech.router)
@@ -87,9 +87,9 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
     app.include_router(routes_admin.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
-    low, high = PARAM_RANGE
+    low, high = SPEED_RANGE  # the page's only control is speed
     page = (WEB_DIR / "index.html").read_text(encoding="utf-8")
-    page = page.replace("{{param_min}}", f"{low:g}").replace("{{param_max}}", f"{high:g}")
+    page = page.replace("{{speed_min}}", f"{low:g}").replace("{{speed_max}}", f"{high:g}")
 
     @app.get("/", include_in_schema=False)
     def index() -> HTMLResponse:

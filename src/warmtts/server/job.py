@@ -53,6 +53,7 @@ class SynthesisRequest:
     text: str
     voice: str = "auto"
     speed: float = 1.0
+    pitch: float = 1.0  # from OpenAI's instructions; only voices whose model takes it
     format: AudioFormat = "pcm"
     framing: Framing = "audio"
     keep: AudioFormat | None = None

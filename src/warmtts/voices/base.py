@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from collections.abc import Iterable, Iterator
-from typing import Literal, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
 from warmtts.voices.params import SynthesisParams
+
+if TYPE_CHECKING:
+    from warmtts.voices.loudness import Level
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,8 @@ class Speech:
 
 class Voice(Protocol):
     info: VoiceInfo
+    model_file: Path  # identifies the model in the model cache (its calibration is kept there)
+    level: Level  # the fixed gain and limiter every window passes through (loudness.py)
 
     def phonemize(self, text: str) -> Phonemized:
         """Normalised text of this voice's language → its phonemes."""

