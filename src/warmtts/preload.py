@@ -175,21 +175,22 @@ class Preloader:
         )
         lexicon = self._step("lexicon", lambda: load_lexicon(settings.lexicon_path))
         jieba_cache = cache / "jieba" if cache else None
-        g2p = self._step("g2p", lambda: ZhG2P(lexicon, cache_dir=jieba_cache))  # g2pM's weights, CC-CEDICT's phrases
-        self.g2p = g2p
-        loaders = builtin_loaders(g2p, runtime)
-        if settings.voices_dir is not None:
-            loaders |= user_voice_loaders(settings.voices_dir, runtime)
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="preload") as pool:
+            # g2pM's weights and CC-CEDICT's phrases load while the other voices' sessions do;
+            # submitted first, so the steps that wait for it never hold every pool thread.
+            g2p_loading = pool.submit(self._step, "g2p", lambda: ZhG2P(lexicon, cache_dir=jieba_cache))
+            loaders = builtin_loaders(g2p_loading.result, runtime)
+            if settings.voices_dir is not None:
+                loaders |= user_voice_loaders(settings.voices_dir, runtime)
             normalizer = pool.submit(self._step, "normalizer", lambda: _warmed(TextNormalizer()))
-            text = pool.submit(self._step, "jieba+pypinyin", lambda: _warmed(g2p))
+            text = pool.submit(self._step, "jieba+pypinyin", lambda: _warmed(g2p_loading.result()))
             espeak = pool.submit(self._step, "espeak", lambda: phonemize("warm up", "en-us"))
             voices = {vid: pool.submit(self._step, f"voice:{vid}", load) for vid, load in loaders.items()}
             registry = VoiceRegistry()
             for future in voices.values():
                 registry.add(future.result())
             engine = Engine(registry, normalizer.result(), self.settings)
-            text.result()
+            self.g2p = text.result()
             espeak.result()
         for voice in registry.all():  # after the text resources: a first start speaks a sentence
             self._step(f"loudness:{voice.info.id}", lambda v=voice: calibrate(v, runtime, settings.loudness_lufs))

@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pyloudnorm
 
 from warmtts.voices.base import Speech, Voice, joined
 from warmtts.voices.onnx_session import Runtime
@@ -61,7 +60,11 @@ def soft_limit(audio: np.ndarray, knee: float = KNEE, ceiling: float = CEILING) 
 
 
 def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float:
-    """BS.1770 integrated loudness of mono float audio; -inf for silence."""
+    """BS.1770 integrated loudness of mono float audio; -inf for silence. pyloudnorm is imported
+    here, not with the module: it brings scipy (81 MB resident, 0.5 s), and a start whose
+    measures are all cached never needs it."""
+    import pyloudnorm
+
     return float(pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(audio, np.float64)))
 
 

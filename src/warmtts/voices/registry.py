@@ -18,9 +18,10 @@ def load_en_joe(runtime: Runtime) -> PiperVoice:
     return PiperVoice("en-joe", model, config, runtime, license=EN_JOE_LICENSE)
 
 
-def builtin_loaders(g2p: ZhG2P, runtime: Runtime) -> dict[str, Callable[[], Voice]]:
-    """Loaders by voice id, so the preload manager can time (and parallelise) each one."""
-    return {"zh-baker": lambda: BakerVoice(g2p, runtime), "en-joe": lambda: load_en_joe(runtime)}
+def builtin_loaders(g2p: Callable[[], ZhG2P], runtime: Runtime) -> dict[str, Callable[[], Voice]]:
+    """Loaders by voice id, so the preload manager can time (and parallelise) each one; `g2p`
+    gives the Chinese frontend's resources when zh-baker needs them (they load meanwhile)."""
+    return {"zh-baker": lambda: BakerVoice(g2p(), runtime), "en-joe": lambda: load_en_joe(runtime)}
 
 
 def user_voice_loaders(folder: Path, runtime: Runtime) -> dict[str, Callable[[], Voice]]:
