@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -115,22 +115,26 @@ class Engine:
     # --- synthesis ----------------------------------------------------------------------
 
     def _piece_chunks(self, analysis: PieceAnalysis, main: Voice, params: SynthesisParams) -> Iterator[Chunk]:
-        """The piece's audio window by window: each run's windows in turn, faded at the run's
-        edges and resampled to the stream's rate, then the pause after the piece."""
+        """The piece's audio window by window, each sent as soon as it is computed: each run's
+        windows in turn, faded at the run's edges and resampled to the stream's rate, with the
+        pause after the piece joined to its last window."""
         rate = main.info.sample_rate
-        pause = silence(PAUSE_SECONDS[analysis.piece.end] / params.speed, rate)
+        pause = to_int16(silence(PAUSE_SECONDS[analysis.piece.end] / params.speed, rate))
         shares = _shares(len(analysis.piece.text), [len(run.phonemized.text) for run in analysis.runs])
-        last: Chunk | None = None  # held back one window, so the pause joins the piece's last
-        for run, chars in zip(analysis.runs, shares):
-            for chunk in self._run_chunks(run, chars, rate, params):
-                if last is not None:
-                    yield last
-                last = chunk
-        if last is not None:
-            yield replace(last, pcm=np.concatenate([last.pcm, to_int16(pause)]))
+        spoke = paused = False
+        for index, (run, chars) in enumerate(zip(analysis.runs, shares)):
+            tail = pause if index == len(analysis.runs) - 1 else None
+            for chunk in self._run_chunks(run, chars, rate, params, tail):
+                spoke, paused = True, tail is not None
+                yield chunk
+        if spoke and not paused:  # the last run had nothing to say
+            yield Chunk(pause, rate)
 
-    def _run_chunks(self, run: RunAnalysis, chars: int, rate: int, params: SynthesisParams) -> Iterator[Chunk]:
-        """One language run's windows; `chars` of the input are shared out by audio length.
+    def _run_chunks(
+        self, run: RunAnalysis, chars: int, rate: int, params: SynthesisParams, tail: np.ndarray | None
+    ) -> Iterator[Chunk]:
+        """One language run's windows, `tail` (int16 at `rate`) after the last; `chars` of the
+        input are shared out by audio length.
         A speed past the model's good range is time-stretched here, window by window, before
         the run's edges are faded (params.py says how a speed is split)."""
         voice = self.voices.get(run.voice)
@@ -155,7 +159,10 @@ class Engine:
                     audio = np.concatenate([audio, converter.finish()])
             share = chars if speech.final or not total else min(chars, round(chars * done / total))
             durations = tuple((symbol, seconds / params.stretch) for symbol, seconds in speech.durations)
-            yield Chunk(to_int16(audio), rate, run.phonemized.text, share - given, durations)
+            pcm = to_int16(audio)
+            if speech.final and tail is not None:
+                pcm = np.concatenate([pcm, tail])
+            yield Chunk(pcm, rate, run.phonemized.text, share - given, durations)
             given = share
 
     def synthesize_stream(

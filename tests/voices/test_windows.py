@@ -103,3 +103,27 @@ def test_a_long_sentence_streams_window_by_window(engine: Engine, voice: str, te
     assert chunks[0].durations and not any(c.durations for c in chunks[1:])
     spoken = sum(seconds for _, seconds in chunks[0].durations)
     assert abs(spoken + 0.25 - total) < 0.05  # the durations add up to the audio, plus the pause
+
+
+def test_each_window_leaves_as_soon_as_it_is_computed(engine: Engine) -> None:
+    """The engine holds nothing back: its first chunk follows the voice's first window alone."""
+    voice = engine.voices.get("en-joe")
+    pulled: list[int] = []
+    real = voice.synthesize
+
+    def counting(phonemized, params):  # type: ignore[no-untyped-def]
+        for speech in real(phonemized, params):
+            pulled.append(len(speech.audio))
+            yield speech
+
+    voice.synthesize = counting  # type: ignore[method-assign]
+    try:
+        stream = iter(engine.synthesize_stream(EN_LONG, "en-joe"))
+        first = next(stream)
+        assert len(pulled) == 1
+        rest = list(stream)
+    finally:
+        del voice.synthesize
+    assert len(pulled) == 1 + len(rest)
+    assert rest[-1].pcm[-int(0.2 * rest[-1].sample_rate):].max() == 0  # the sentence's pause ends it
+    assert first.durations
