@@ -136,3 +136,18 @@ def test_playing_streams_leave_less_time_for_new_starts() -> None:
 def test_an_unmeasured_voice_gets_a_cautious_estimate() -> None:
     cap = capacity()
     assert cap.rtf("user-voice") > cap.rtf("zh")
+
+
+@pytest.mark.parametrize(("speed", "streams"), [(1.0, 16), (2.0, 16), (4.0, 8), (0.25, 32)])
+def test_a_time_stretched_speed_costs_what_its_model_does(speed: float, streams: int) -> None:
+    """Past the models' range (0.5-2) the model speaks at the range's end and the audio is
+    stretched: speed 4 needs the worker time of speed 2 for half the audio, so half as many
+    streams fit; speed 0.25 needs that of 0.5 for twice the audio."""
+    cap = capacity()  # 2 workers × 0.8; a zh stream needs 0.1 at speeds the model does itself
+    admitted = []
+    for _ in range(streams):
+        admitted.append(cap.reserve("zh", 400, speed))
+        admitted[-1].progress(compute_seconds=0.0, audio_seconds=0.0, chars=0, contended=False)
+    with pytest.raises(OverloadedError, match="server at capacity"):
+        cap.reserve("zh", 400, speed)
+    assert cap.load == pytest.approx(0.8)

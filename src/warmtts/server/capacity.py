@@ -26,6 +26,7 @@ import threading
 from dataclasses import dataclass
 
 from warmtts.errors import OverloadedError
+from warmtts.voices.params import SynthesisParams
 
 DECAY = 0.9  # per observed step: about the last 10-20 steps of a voice shape its estimate
 _EPSILON = 1e-9  # sums of float demands: 16 × 0.1 must fit into 1.6
@@ -66,6 +67,10 @@ class Reservation:
         self._capacity = capacity
         self.voice = voice
         self.speed = speed
+        # past the models' range the model speaks at its end and the audio is time-stretched:
+        # the work is the model's, the audio that plays is `stretch` times shorter
+        params = SynthesisParams(speed)
+        self.model_speed, self.stretch = params.model_speed, params.stretch
         self.remaining_chars = chars
         self.started = False  # its first audio has been computed
         self.finished = False  # all of it has been computed; what is left is sending it
@@ -73,8 +78,8 @@ class Reservation:
 
     def progress(self, compute_seconds: float, audio_seconds: float, chars: int, contended: bool) -> None:
         """A step finished: what is left to do, and (if every worker was busy) the voice's speed."""
-        if contended:
-            self._capacity.observe(self.voice, compute_seconds, audio_seconds, chars / self.speed)
+        if contended:  # in the model's audio, which the stretch does not change the cost of
+            self._capacity.observe(self.voice, compute_seconds, audio_seconds * self.stretch, chars / self.model_speed)
         self.remaining_chars = max(0, self.remaining_chars - chars)
         self.started = True
 
@@ -118,22 +123,27 @@ class Capacity:
     def rtf(self, voice: str) -> float:
         return self._speeds.get(voice, _UNMEASURED).rtf
 
-    def work(self, voice: str, chars: float, speed: float) -> float:
-        """Worker seconds to speak `chars` characters with `voice` at `speed`."""
+    def work(self, voice: str, chars: float, model_speed: float) -> float:
+        """Worker seconds to speak `chars` characters with `voice`, its model at `model_speed`."""
         measured = self._speeds.get(voice, _UNMEASURED)
-        return chars * measured.audio_per_char / speed * measured.rtf
+        return chars * measured.audio_per_char / model_speed * measured.rtf
+
+    def demand(self, reservation: Reservation) -> float:
+        """Worker seconds per second the request needs to play in real time: its voice's rtf,
+        times its stretch (speed 4 plays the model's audio twice as fast)."""
+        return 0.0 if reservation.finished else self.rtf(reservation.voice) * reservation.stretch
 
     def step_work(self, reservation: Reservation, steps: int = 1) -> float:
         """Worker seconds of the request's next `steps` steps, at most a window of audio each
         (a first window is smaller, but also runs its sentence's acoustic model); a short text
         is all done in less."""
         measured = self._speeds.get(reservation.voice, _UNMEASURED)
-        left = reservation.remaining_chars * measured.audio_per_char / reservation.speed
+        left = reservation.remaining_chars * measured.audio_per_char / reservation.model_speed
         return min(steps * self.step_seconds, left) * measured.rtf
 
     def remaining_work(self, reservation: Reservation) -> float:
         """Worker seconds the request still needs, from its text left and its voice's speed."""
-        return self.work(reservation.voice, reservation.remaining_chars, reservation.speed)
+        return self.work(reservation.voice, reservation.remaining_chars, reservation.model_speed)
 
     # --- admission ----------------------------------------------------------------------
 
@@ -149,13 +159,13 @@ class Capacity:
 
     def _demand(self) -> float:
         """Worker seconds per second the streams still being synthesised need."""
-        return sum(self.rtf(r.voice) for r in self._admitted if not r.finished)
+        return sum(self.demand(r) for r in self._admitted)
 
     def first_audio_seconds(self, request: Reservation) -> float:
         """When `request`, admitted now, would expect its first audio: after the requests
         admitted before it have started (a first piece and one more each), in the workers'
         spare time."""
-        started_load = sum(self.rtf(r.voice) for r in self._admitted if r.started and not r.finished) / self.workers
+        started_load = sum(self.demand(r) for r in self._admitted if r.started) / self.workers
         spare = max(_MIN_SPARE, 1.0 - started_load) * self.workers
         waiting = sum(self.step_work(r, steps=2) for r in self._admitted if not r.started)
         return (waiting + self.step_work(request)) / spare
@@ -170,11 +180,11 @@ class Capacity:
         return reservation
 
     def _check(self, request: Reservation) -> None:
-        voice, count = request.voice, len(self._admitted)
+        count = len(self._admitted)
         if count >= self.max_requests:
             retry = self._retry_after(demand_to_free=0.0, count_to_free=1)
             raise OverloadedError(f"server busy: {count} requests in progress (the limit); retry in {retry} s", retry)
-        needed = self._demand() + self.rtf(voice) - self.max_load * self.workers
+        needed = self._demand() + self.demand(request) - self.max_load * self.workers
         if needed > _EPSILON:
             retry = self._retry_after(demand_to_free=needed, count_to_free=0)
             raise OverloadedError(
@@ -201,7 +211,7 @@ class Capacity:
     def _retry_after(self, demand_to_free: float, count_to_free: int) -> int:
         """Whole seconds until admitted streams that free `demand_to_free` of worker demand and
         `count_to_free` places have finished, the workers shared equally among those left."""
-        streams = sorted((self.remaining_work(r), 0.0 if r.finished else self.rtf(r.voice)) for r in self._admitted)
+        streams = sorted((self.remaining_work(r), self.demand(r)) for r in self._admitted)
         elapsed, done_work, freed_demand = 0.0, 0.0, 0.0
         for finished, (work, demand) in enumerate(streams, start=1):
             active = len(streams) - finished + 1
