@@ -55,8 +55,9 @@ class Settings(BaseSettings):
     cache_dir: Path | None = Field(default=None, description="Where they are kept; default $XDG_CACHE_HOME/warmtts.")
     max_segment_chars: int = Field(
         default=200, ge=20, le=1000,
-        description="Longest text fed to the acoustic model in one call; whole sentences up to this length "
-        "keep their prosody, longer ones are cut at clauses.",
+        description="Longest text fed to the acoustic model in one call, in Latin letters (a Han character "
+        "counts three, about as much speech); whole sentences up to this length keep their prosody, longer "
+        "ones are cut at clauses.",
     )
     first_window_seconds: float = Field(
         default=0.25, gt=0, le=10,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from warmtts.text.segment import Run, iter_sentences, language_runs, pieces, split_sentences
+from warmtts.text.segment import Run, iter_sentences, language_runs, pieces, split_sentences, spoken_length
 
 
 def test_sentences_keep_punctuation_and_skip_abbreviations_and_decimals() -> None:
@@ -38,7 +38,7 @@ def test_a_sentence_that_fits_is_one_piece_and_a_long_one_is_cut_at_clauses() ->
     sentence = "今天天气很好，我们去公园玩，然后回家吃饭。"
     assert [p.text for p in pieces(sentence, 120)] == [sentence]
     assert pieces(sentence, 120)[-1].end == "sentence"
-    assert [(p.text, p.end) for p in pieces(sentence, 15)] == [
+    assert [(p.text, p.end) for p in pieces(sentence, 40)] == [
         ("今天天气很好，我们去公园玩，", "clause"),
         ("然后回家吃饭。", "sentence"),
     ]
@@ -63,3 +63,17 @@ def test_latin_words_inside_chinese_become_their_own_runs() -> None:
         Run("zh", "你好"),
         Run("en", "means hello."),
     ]
+
+
+def test_the_limit_counts_a_han_character_as_three_letters() -> None:
+    """One limit bounds a call's speech in either script: 60 Chinese characters are as long to
+    say as about 180 English letters."""
+    clause = "我们在公司楼下的咖啡馆见面，"  # 14 characters, spoken length 40 with its comma
+    sentence = clause * 6 + "然后回家。"
+    parts = pieces(sentence, 120)
+    assert "".join(p.text for p in parts) == sentence
+    assert all(spoken_length(p.text) <= 120 for p in parts) and len(parts) == 3
+    assert [p.end for p in parts] == ["clause", "clause", "sentence"]
+    assert pieces("The same limit, in English, keeps this whole sentence as one piece.", 120)[0].end == "sentence"
+    unbroken = "好" * 100  # no clause mark, no space: cut where the limit falls
+    assert [len(p.text) for p in pieces(unbroken, 120)] == [40, 40, 20]

@@ -113,13 +113,33 @@ def iter_sentences(chunks: Iterable[str]) -> Iterator[str]:
     yield from split_sentences(buffer)
 
 
+HAN_WEIGHT = 3  # a Han character is a syllable: about as much speech as three Latin letters
+
+
+def spoken_length(text: str) -> int:
+    """Length in Latin-letter equivalents, so one limit bounds a model call's speech in either
+    script (200 is about 15 s: 200 English letters, or 66 Chinese characters)."""
+    return len(text) + (HAN_WEIGHT - 1) * len(HAN.findall(text))
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many leading characters of `text` fit in `limit` (at least one)."""
+    total = 0
+    for index, ch in enumerate(text):
+        total += HAN_WEIGHT if HAN.match(ch) else 1
+        if total > limit:
+            return max(1, index)
+    return len(text)
+
+
 def _split_long(text: str, limit: int) -> list[str]:
-    """Cut `text` into parts of at most `limit` characters, at spaces where possible."""
+    """Cut `text` into parts of at most `limit` (spoken length), at spaces where possible."""
     parts: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind(" ", limit // 2, limit)
+    while spoken_length(text) > limit:
+        end = _fitting(text, limit)
+        cut = text.rfind(" ", end // 2, end)
         if cut <= 0:
-            cut = limit
+            cut = end
         parts.append(text[:cut].strip())
         text = text[cut:].strip()
     if text:
@@ -141,16 +161,16 @@ def split_clauses(sentence: str) -> list[str]:
 
 
 def pieces(sentence: str, limit: int) -> list[Piece]:
-    """Model-sized pieces of one sentence: the whole sentence when it fits in `limit`
-    characters (the acoustic model's prosody spans it), else its clauses grouped up to `limit`,
-    a clause longer than that cut at a space where there is one. Streaming does not need short
+    """Model-sized pieces of one sentence: the whole sentence when its spoken length fits in
+    `limit` (the acoustic model's prosody spans it), else its clauses grouped up to `limit`, a
+    clause longer than that cut at a space where there is one. Streaming does not need short
     pieces: the vocoder's windows give the first audio early (voices/windows.py)."""
-    if len(sentence) <= limit:
+    if spoken_length(sentence) <= limit:
         return [Piece(sentence, "sentence")]
     groups: list[str] = []
     for clause in split_clauses(sentence):
         for part in _split_long(clause, limit):
-            if groups and len(groups[-1]) + len(part) + 1 <= limit:
+            if groups and spoken_length(groups[-1]) + spoken_length(part) + 1 <= limit:
                 sep = " " if not has_han(part[:1] + groups[-1][-1:]) else ""
                 groups[-1] = groups[-1] + sep + part
             else:
