@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from warmtts.phonemes.zh_pinyin import ZhG2P
 from warmtts.voices.base import Phonemized, Speech
 from warmtts.voices.catalog import BAKER_INFO
 from warmtts.voices.loudness import Level
+from warmtts.voices.model_cache import file_digest
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
 from warmtts.voices.windows import decode_windows
@@ -30,11 +30,11 @@ CONTEXT_FRAMES = 24
 MIN_FRAMES = 32
 
 
-def verify_checksums(folder: Path) -> None:
+def verify_checksums(folder: Path, sha256: Callable[[Path], str] = file_digest) -> None:
     """Fail early and clearly on a truncated or altered model file (e.g. a Git LFS pointer)."""
     for line in (folder / "SHA256SUMS").read_text().splitlines():
         expected, name = line.split()
-        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        digest = sha256(folder / name)
         if digest != expected:
             raise VoiceLoadError(f"{folder / name}: sha256 {digest} != {expected}")
 
@@ -42,7 +42,7 @@ def verify_checksums(folder: Path) -> None:
 class BakerVoice:
     def __init__(self, g2p: ZhG2P, runtime: Runtime, folder: Path = DATA_DIR) -> None:
         try:
-            verify_checksums(folder)
+            verify_checksums(folder, runtime.cache.digest)  # the cache's keys reuse these digests
             mapper = json.loads((folder / "baker_mapper.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise VoiceLoadError(f"zh-baker files in {folder} unreadable: {exc}") from exc

@@ -45,10 +45,15 @@ class ModelCache:
         self._digests: dict[Path, str] = {}
         self._lock = threading.Lock()  # voices load in parallel
 
-    def key(self, model: Path, part: str) -> str:
+    def digest(self, model: Path) -> str:
+        """The file's SHA-256, computed once per start (a voice that verifies its files and
+        the cache's keys share it)."""
         if model not in self._digests:
             self._digests[model] = file_digest(model)
-        return f"{self._digests[model][:32]}-{part}-ort{ort.__version__}"
+        return self._digests[model]
+
+    def key(self, model: Path, part: str) -> str:
+        return f"{self.digest(model)[:32]}-{part}-ort{ort.__version__}"
 
     def graph(self, key: str, prepare: Callable[[], bytes]) -> Path | bytes:
         """The optimised graph for `key`: a cached file, or `prepare()`'s graph (then saved)."""

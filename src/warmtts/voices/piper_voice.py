@@ -66,6 +66,7 @@ class PiperVoice:
         self.level = Level()  # set by calibration (loudness.py)
         self.hop = 256  # Piper's HiFi-GAN upsamples each latent frame by 8·8·2·2
         self.windows = runtime.windows.plan(self.config.sample_rate, self.hop, CONTEXT_FRAMES)
+
     @property
     def symbols(self) -> frozenset[str]:
         return frozenset(self.config.phoneme_id_map)
