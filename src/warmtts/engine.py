@@ -158,11 +158,10 @@ class Engine:
                 if speech.final:
                     audio = np.concatenate([audio, converter.finish()])
             share = chars if speech.final or not total else min(chars, round(chars * done / total))
-            durations = tuple((symbol, seconds / params.stretch) for symbol, seconds in speech.durations)
             pcm = to_int16(audio)
             if speech.final and tail is not None:
                 pcm = np.concatenate([pcm, tail])
-            yield Chunk(pcm, rate, run.phonemized.text, share - given, durations)
+            yield Chunk(pcm, rate, run.phonemized.text, share - given)
             given = share
 
     def synthesize_stream(

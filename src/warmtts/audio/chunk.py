@@ -6,18 +6,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from warmtts.text.marks import Mark
+
 
 @dataclass(frozen=True)
 class Chunk:
     """A window of audio ready to send; `source_chars` is its share of the input text and
-    `text` the language run it belongs to. A run's first window carries the seconds the model
-    gave each of its input symbols (timestamps and subtitles are built on them)."""
+    `text` the language run it belongs to. A run's first window carries the marks of the whole
+    run (when each stretch of the input is heard, in seconds from the stream's start): they
+    may run ahead of the audio sent so far, never behind it."""
 
     pcm: np.ndarray  # int16, mono
     sample_rate: int
     text: str = ""
     source_chars: int = 0
-    durations: tuple[tuple[str, float], ...] = ()
+    marks: tuple[Mark, ...] = ()
 
     @property
     def seconds(self) -> float:
