@@ -357,3 +357,8 @@ def test_parsing_in_many_threads_gives_the_serial_results() -> None:
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(parse_ssml, sources)) == serial
     assert shape(serial[12])[:2] == [("第12十二", Voicing()), 0.012]
+
+
+def test_a_lone_surrogate_is_refused_where_it_stands() -> None:
+    with pytest.raises(SsmlError, match=r"^SSML line 2, column 3: the text contains an invalid character"):
+        parse_ssml("<speak>\nab\ud800</speak>")
