@@ -78,6 +78,8 @@ def test_ssml_tags_are_not_shown_and_sentences_end_with_their_elements() -> None
         "Hello world again & more.", "你好", "世界", "one", "two", "“Quoted,” he said.",
     ]
     assert "&amp; more." in subtitles(marks(text), text, "vtt")  # WebVTT escapes what a cue could read as markup
+    closed = "<speak>Hi <emphasis>there</emphasis>.</speak>"
+    assert [c.text for c in cues(marks(closed), closed)] == ["Hi there."]  # the stop after an end tag is shown
 
 
 def test_cue_end_never_passes_the_next_start() -> None:

@@ -102,7 +102,7 @@ class Job:
         self.error: str | None = None
         self.kept_url: str | None = None  # where the kept file can be fetched
         self.marks: list[Mark] = []  # every chunk's marks so far, in order (seconds, input offsets)
-        self.ignored_tags: tuple[str, ...] = getattr(stream, "ignored_tags", ())  # TEMP until merge: SSML tags whose text was spoken plainly
+        self.ignored_tags: tuple[str, ...] = stream.ignored_tags  # SSML tags whose text was spoken plainly
         self._stream = stream
         self._chunks = iter(stream)
         self._reservation = reservation

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from warmtts.text.marks import Mark
+from warmtts.text.ssml import is_ssml
 
 SubtitleFormat = Literal["vtt", "srt"]
 SUBTITLE_FORMATS: tuple[SubtitleFormat, ...] = ("vtt", "srt")
@@ -27,6 +28,7 @@ PAUSE_SECONDS = 0.6
 _SENTENCE_END = re.compile(r"[。！？.!?…\n]")
 _CLAUSE_END = re.compile(r"[,，、;；:：]")
 _BLOCK_END = re.compile(r"</(?:s|p)\s*>")
+_END_TAG = re.compile(r"</[^>]*>")
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
@@ -36,11 +38,6 @@ class Cue:
     start: float
     end: float
     text: str
-
-
-def is_ssml(text: str) -> bool:
-    """As the engine decides when not told: SSML starts with a <speak> element."""
-    return text.lstrip().startswith("<speak")
 
 
 def cues(
@@ -63,7 +60,7 @@ def cues(
     for index, group in enumerate(groups):
         low = groups[index - 1][-1].offset + groups[index - 1][-1].length if index else 0
         high = groups[index + 1][0].offset if index + 1 < len(groups) else len(text)
-        line = _punctuated(_cue_text(group, text, ssml), group, text, low, high)
+        line = _punctuated(_cue_text(group, text, ssml), group, text, ssml, low, high)
         made.append(Cue(group[0].start, group[-1].end, line))
     for index in range(len(made) - 1):  # rounding or a mark's overhang must not overlap the next cue
         if made[index].end > made[index + 1].start:
@@ -117,17 +114,30 @@ def _cue_text(group: list[Mark], text: str, ssml: bool) -> str:
     return _SPACE.sub(" ", joined).strip()
 
 
-def _punctuated(line: str, group: list[Mark], text: str, low: int, high: int) -> str:
+def _punctuated(line: str, group: list[Mark], text: str, ssml: bool, low: int, high: int) -> str:
     """`line` with the punctuation that touches it in the input, as a reader expects to see
     it: an opening quote or bracket before, a comma, full stop or closing quote after (marks
-    cover only what is spoken)."""
+    cover only what is spoken); in SSML, past the end tags in between ("again</s>.")."""
     start, end = group[0].offset, group[-1].offset + group[-1].length
     while start > low and unicodedata.category(text[start - 1]) in ("Ps", "Pi"):
         start -= 1
-    while end < high and unicodedata.category(text[end]).startswith("P") and text[end] != "&" \
-            and unicodedata.category(text[end]) not in ("Ps", "Pi"):
-        end += 1
-    return text[start : group[0].offset] + line + text[group[-1].offset + group[-1].length : end]
+    after = end
+    while end < high:
+        closing = _END_TAG.match(text, end) if ssml else None
+        if closing is not None:
+            end = closing.end()
+        elif _trailing(text[end]):
+            end, after = end + 1, end + 1
+        else:
+            break
+    tail = text[group[-1].offset + group[-1].length : after]
+    return text[start : group[0].offset] + line + (_TAG.sub("", tail) if ssml else tail)
+
+
+def _trailing(ch: str) -> bool:
+    """Punctuation that closes what comes before it ('&' starts an SSML entity instead)."""
+    category = unicodedata.category(ch)
+    return category.startswith("P") and category not in ("Ps", "Pi") and ch != "&"
 
 
 def _wide(ch: str) -> bool:
