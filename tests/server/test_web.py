@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import httpx
 import pytest
 
 from tests.server.conftest import Server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -93,5 +99,120 @@ def test_error_is_shown_to_the_user(server: Server) -> None:
             page.click("#go")
             page.wait_for_selector("#state[data-state='failed']", timeout=30_000)
             assert "input is empty" in page.inner_text("#error")
+        finally:
+            browser.close()
+
+
+MIXED = "Hello world, this is warm speech. 你好世界。"
+SSML_EXAMPLE = (
+    '<speak>我们去<phoneme alphabet="pinyin" ph="yin2 hang2">银行</phoneme>取钱。'
+    '<break time="300ms"/>Then we go home.</speak>'
+)
+
+
+def synthesize_and_watch(page: Page, deadline_seconds: float = 90.0) -> dict[str, object]:
+    """Press the button and poll the page's text view until playback has ended.
+
+    Returns `marks` (each mark's text as the page shows it, by index), `polled` (the index of
+    the `.speaking` mark at each poll, consecutive repeats dropped), `heard` (the order the page
+    itself recorded, every mark it highlighted) and whether anything was left highlighted.
+    """
+    page.click("#go")
+    polled: list[int] = []
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        assert time.monotonic() < deadline, "playback did not end in time"
+        now = page.evaluate(
+            """() => {
+                const view = document.getElementById('spoken');
+                const speaking = view.querySelector('.speaking');
+                return { state: document.getElementById('state').dataset.state, view: view.dataset.state,
+                         speaking: speaking ? Number(speaking.dataset.mark) : -1 };
+            }"""
+        )
+        assert now["state"] != "failed", page.inner_text("#error")
+        if now["speaking"] >= 0 and (not polled or polled[-1] != now["speaking"]):
+            polled.append(now["speaking"])
+        if now["state"] == "done" and now["view"] == "stopped":
+            break
+        page.wait_for_timeout(15)
+    return page.evaluate(
+        """(polled) => {
+            const view = document.getElementById('spoken');
+            const marks = [];
+            for (const span of view.querySelectorAll('.mark')) {
+                const i = Number(span.dataset.mark);
+                marks[i] = (marks[i] || '') + span.textContent;
+            }
+            return { marks, polled, heard: (view.dataset.heard || '').split(' ').filter(Boolean).map(Number),
+                     left: view.querySelectorAll('.speaking, .spoken').length, count: Number(view.dataset.marks) };
+        }""",
+        polled,
+    )
+
+
+def assert_highlighting_followed(seen: dict[str, object]) -> None:
+    marks, polled, heard = seen["marks"], seen["polled"], seen["heard"]
+    assert isinstance(marks, list) and isinstance(polled, list) and isinstance(heard, list)
+    assert seen["count"] == len(marks)
+    # Polled from outside while it played: the highlight moved forward through several words.
+    assert len(polled) >= 4, f"highlight seen on only {polled}"
+    assert polled == sorted(polled), f"highlight went backwards: {polled}"
+    # The page's own record: every word was highlighted, once each, in order.
+    assert heard == list(range(len(marks))), f"highlighted {heard} of {len(marks)} marks"
+    assert seen["left"] == 0, "something is still highlighted after playback ended"
+
+
+def test_the_word_being_heard_is_highlighted(server: Server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(server.url + "/")
+            page.fill("#text", MIXED)
+            seen = synthesize_and_watch(page)
+            assert seen["marks"] == ["Hello", "world", "this", "is", "warm", "speech", "你", "好", "世", "界"]
+            assert_highlighting_followed(seen)
+            # The view shows exactly what was sent; a click on it returns to the editable text.
+            assert page.is_hidden("#text") and page.inner_text("#spoken") == MIXED
+            page.click("#spoken")
+            assert page.is_visible("#text") and page.is_hidden("#spoken")
+            assert page.input_value("#text") == MIXED
+            assert page.evaluate("document.activeElement.id") == "text"
+        finally:
+            browser.close()
+
+
+def test_ssml_in_the_page(server: Server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(server.url + "/")
+            page.click("#ssml-example")
+            assert page.input_value("#text") == SSML_EXAMPLE
+            seen = synthesize_and_watch(page)
+            # Marks point into the SSML source's text, never into its tags, which are shown dimmed.
+            assert seen["marks"] == ["我", "们", "去", "银", "行", "取", "钱", "Then", "we", "go", "home"]
+            assert_highlighting_followed(seen)
+            assert page.inner_text("#spoken") == SSML_EXAMPLE
+            tags = page.eval_on_selector_all("#spoken .tag", "tags => tags.map(t => t.textContent)")
+            assert tags == ["<speak>", '<phoneme alphabet="pinyin" ph="yin2 hang2">', "</phoneme>",
+                            '<break time="300ms"/>', "</speak>"]
+            assert page.eval_on_selector_all("#spoken .tag", "tags => tags.every(t => t.ariaHidden === 'true')")
+            assert page.is_hidden("#error")
+
+            # Invalid SSML: the server's 400 message, with its line and column, is shown.
+            for invalid in ['<speak><break time="fast"/></speak>', "<speak>Hello <s>world</speak>"]:
+                page.click("#edit")
+                page.fill("#text", invalid)
+                page.click("#go")
+                page.wait_for_selector("#state[data-state='failed']", timeout=30_000)
+                assert re.search(r"SSML line \d+, column \d+: \S", page.inner_text("#error")), page.inner_text("#error")
+                assert page.is_visible("#text"), "the text to fix should stay editable"
         finally:
             browser.close()
