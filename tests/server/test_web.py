@@ -110,14 +110,18 @@ SSML_EXAMPLE = (
 )
 
 
-def synthesize_and_watch(page: Page, deadline_seconds: float = 90.0) -> dict[str, object]:
-    """Press the button and poll the page's text view until playback has ended.
+def synthesize_and_watch(page: Page) -> dict[str, object]:
+    page.click("#go")
+    return watch_highlight(page)
+
+
+def watch_highlight(page: Page, deadline_seconds: float = 90.0) -> dict[str, object]:
+    """Poll the page's text view until the stream is done and its playback has ended.
 
     Returns `marks` (each mark's text as the page shows it, by index), `polled` (the index of
     the `.speaking` mark at each poll, consecutive repeats dropped), `heard` (the order the page
     itself recorded, every mark it highlighted) and whether anything was left highlighted.
     """
-    page.click("#go")
     polled: list[int] = []
     deadline = time.monotonic() + deadline_seconds
     while True:
@@ -175,6 +179,10 @@ def test_the_word_being_heard_is_highlighted(server: Server) -> None:
             seen = synthesize_and_watch(page)
             assert seen["marks"] == ["Hello", "world", "this", "is", "warm", "speech", "你", "好", "世", "界"]
             assert_highlighting_followed(seen)
+            # Replaying the kept audio highlights again, by the audio element's clock.
+            page.evaluate("document.getElementById('player').play()")
+            page.wait_for_selector("#spoken[data-state='playing']")
+            assert_highlighting_followed(watch_highlight(page))
             # The view shows exactly what was sent; a click on it returns to the editable text.
             assert page.is_hidden("#text") and page.inner_text("#spoken") == MIXED
             page.click("#spoken")

@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 let audioContext = null;
 let streaming = null;    // the StreamPlayer of the latest request
 let highlighter = null;  // the Highlighter of the text that request sent
+let replay = null;       // the Highlighter of the text the audio element holds
 
 const SSML_EXAMPLE = '<speak>我们去<phoneme alphabet="pinyin" ph="yin2 hang2">银行</phoneme>取钱。'
   + '<break time="300ms"/>Then we go home.</speak>';
@@ -130,7 +131,7 @@ class Highlighter {
     this.spans = [];     // per mark, the elements showing it (more than one only if a tag cut it)
     this.current = -1;   // the mark being heard
     this.passed = 0;     // how many marks have started by now
-    this.heard = [];     // mark indices in the order they were highlighted, for the page's tests
+    this.heard = [];     // mark indices in the order this playback highlighted them (for tests)
     this.clock = null;
     this.frame = 0;
     this.render();
@@ -180,6 +181,8 @@ class Highlighter {
   follow(clock) {
     this.halt();
     this.clock = clock;
+    this.heard = [];
+    this.view.dataset.heard = "";
     this.view.dataset.state = "playing";
     const tick = () => {
       if (this.clock !== clock) return;
@@ -344,6 +347,7 @@ async function synthesize(event) {
     streaming.complete = true;
     $("progress").value = 1;
     $("player").src = URL.createObjectURL(wavBlob(pcmChunks, sampleRate));
+    replay = highlighter;
     setState("done", "完成 / Done");
     if (!audioUrl) throw new Error("the stream ended before it was complete");
     await downloadLink(audioUrl, body.download_format);
@@ -362,10 +366,11 @@ $("apikey").addEventListener("change", () => { localStorage.setItem("warmtts-api
 $("form").addEventListener("submit", synthesize);
 $("spoken").addEventListener("click", editText);
 $("edit").addEventListener("click", editText);
-$("ssml-example").addEventListener("click", () => { showSpoken(false); $("text").value = SSML_EXAMPLE; $("text").focus(); });
+$("ssml-example").addEventListener("click", () => { $("text").value = SSML_EXAMPLE; editText(); });
 // Replaying the kept copy highlights too: the element's own clock is the stream's.
 $("player").addEventListener("play", () => {
-  if (!highlighter) return;
+  if (!replay) return;
+  if (highlighter !== replay) { highlighter.halt(); highlighter = replay; highlighter.render(); }
   const element = $("player");
   showSpoken(true);
   highlighter.follow({ position: () => element.currentTime, ended: () => element.paused || element.ended });
