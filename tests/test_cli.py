@@ -141,3 +141,46 @@ def test_say_without_output_streams_to_a_player(tmp_path: Path) -> None:
     written = run("say", TEXT, "-o", "-", "--format", "pcm")
     assert 2.0 < len(audio) / 2 / 24000 < 6.0
     assert audio == written.stdout  # zh-baker is deterministic: the same samples, played instead of written
+
+
+def srt_cues(text: str) -> list[tuple[float, float, str]]:
+    cues = []
+    for block in text.strip("\n").split("\n\n"):
+        number, clock, line = block.split("\n")
+        start, end = (sum(float(p) * f for p, f in zip(t.replace(",", ".").split(":"), (3600, 60, 1)))
+                      for t in clock.split(" --> "))
+        assert number == str(len(cues) + 1)
+        cues.append((start, end, line))
+    return cues
+
+
+def test_say_writes_subtitles_beside_the_audio(tmp_path: Path) -> None:
+    out, subtitles = tmp_path / "out.wav", tmp_path / "out.srt"
+    result = run("say", "Hello world. This is a test.", "-o", str(out), "--subtitles", str(subtitles))
+    assert result.returncode == 0, result.stderr.decode()
+    cues = srt_cues(subtitles.read_text(encoding="utf-8"))
+    assert [line for _, _, line in cues] == ["Hello world.", "This is a test."]
+    assert 0 <= cues[0][0] < cues[0][1] <= cues[1][0] < cues[1][1] <= soundfile.info(out).duration
+
+
+def test_say_plays_and_writes_webvtt_from_ssml(tmp_path: Path) -> None:
+    player = tmp_path / "aplay"
+    player.write_text(f"#!/bin/sh\ncat > {tmp_path}/stdin\n")
+    player.chmod(0o755)
+    subtitles = tmp_path / "out.vtt"
+    ssml = "<speak>你好，<emphasis>世界</emphasis>。</speak>"
+    played = run("say", ssml, "--ssml", "--subtitles", str(subtitles), path=f"{tmp_path}:/usr/bin:/bin")
+    assert played.returncode == 0, played.stderr.decode()
+    vtt = subtitles.read_text(encoding="utf-8")
+    assert vtt.startswith("WEBVTT\n\n00:00:00.") and vtt.endswith("\n你好，世界。\n\n")
+    assert len((tmp_path / "stdin").read_bytes()) > 24000
+
+
+def test_say_refuses_a_subtitle_file_it_cannot_write_and_bad_ssml() -> None:
+    wrong = run("--verbose", "say", "hi", "-o", "/dev/null", "--subtitles", "out.txt")
+    assert wrong.returncode == 2 and b"--subtitles out.txt: name a .srt or .vtt file" in wrong.stderr
+    assert b"preload step=" not in wrong.stderr  # refused before any model loaded
+    broken = run("say", "<speak>Hello <s>world</speak>", "--ssml", "-o", "/dev/null")
+    assert broken.returncode == 2 and b"Traceback" not in broken.stderr and broken.stderr.startswith(b"warmtts: ")
+    plain = run("say", "Hello world", "--ssml", "-o", "/dev/null")  # --ssml: it must be SSML
+    assert plain.returncode == 2 and b"Traceback" not in plain.stderr

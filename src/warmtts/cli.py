@@ -15,13 +15,16 @@ from pydantic import ValidationError
 
 from warmtts.audio.formats import FORMATS, AudioFormat
 from warmtts.config import Settings
-from warmtts.errors import UnknownVoiceError, WarmttsError
+from warmtts.errors import InvalidInputError, UnknownVoiceError, WarmttsError
 from warmtts.phonemes import pinyin_cli
 from warmtts.preload import build_engine
+from warmtts.text.subtitles import SUBTITLE_FORMATS, SubtitleFormat
 from warmtts.voices.params import PARAM_RANGE, SPEED_RANGE, SynthesisParams
 
 if TYPE_CHECKING:  # `serve` must start fast: the engine's modules load during preload
+    from warmtts.audio.chunk import Chunk
     from warmtts.engine import Engine
+    from warmtts.text.marks import Mark
 
 log = logging.getLogger("warmtts.cli")
 PROGRESS_MIN_CHARS = 500
@@ -49,10 +52,14 @@ def _engine(args: argparse.Namespace) -> Engine:
     return build_engine(_settings(args))
 
 
-def _input_text(args: argparse.Namespace) -> tuple[str | Iterable[str], int]:
-    """The text to speak and its length in characters; a file is read lazily, line by line."""
+def _input_text(args: argparse.Namespace, whole: bool = False) -> tuple[str | Iterable[str], int]:
+    """The text to speak and its length in characters; a file is read lazily, line by line,
+    unless `whole` (SSML is one document; subtitles quote the input by offset)."""
     if args.file is not None:
         path = Path(args.file)
+        if whole:
+            text = path.read_text(encoding="utf-8")
+            return text, len(text)
         with path.open(encoding="utf-8") as handle:
             total = sum(len(line) for line in handle)
         return _lines(path), total
@@ -75,6 +82,16 @@ def _format(args: argparse.Namespace) -> AudioFormat:
     return suffix if suffix in FORMATS else "wav"  # type: ignore[return-value]
 
 
+def _subtitle_format(path: str | None) -> SubtitleFormat | None:
+    """The subtitle format `path` names by its extension; refused before any model loads."""
+    if path is None:
+        return None
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in SUBTITLE_FORMATS:
+        raise InvalidInputError(f"--subtitles {path}: name a .srt or .vtt file (the extension chooses the format)")
+    return suffix  # type: ignore[return-value]
+
+
 def _check_voice(voice: str, settings: Settings) -> None:
     """Refuse an unknown voice from the voices' metadata, before any model is loaded."""
     from warmtts.voices.catalog import catalog
@@ -92,7 +109,8 @@ def cmd_say(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _check_voice(args.voice, settings)
     SynthesisParams(args.speed, args.pitch, args.energy)
-    text, total = _input_text(args)
+    subtitle_format = _subtitle_format(args.subtitles)
+    text, total = _input_text(args, whole=args.ssml or subtitle_format is not None)
     player = None
     if args.output is None:
         player = find_player()
@@ -102,13 +120,19 @@ def cmd_say(args: argparse.Namespace) -> int:
             return 2
     engine = build_engine(settings)
     fmt = _format(args)
-    stream = engine.synthesize_stream(text, args.voice, args.speed, args.pitch, args.energy)
+    stream = engine.synthesize_stream(text, args.voice, args.speed, args.pitch, args.energy, ssml=args.ssml or None)
     progress = None
     if total >= PROGRESS_MIN_CHARS and sys.stderr.isatty() or args.progress:
         from tqdm import tqdm
 
         progress = tqdm(total=total, unit="char", desc="synthesising", file=sys.stderr)
-    on_chunk = lambda c: progress and progress.update(c.source_chars)  # noqa: E731
+    marks: list[Mark] = []
+
+    def on_chunk(chunk: Chunk) -> None:
+        marks.extend(chunk.marks)
+        if progress is not None:
+            progress.update(chunk.source_chars)
+
     start = time.perf_counter()
     if player is not None:
         seconds = play_chunks(stream, player_command(player, stream.sample_rate), on_chunk)
@@ -120,6 +144,12 @@ def cmd_say(args: argparse.Namespace) -> int:
     if progress is not None:
         progress.update(max(0, total - progress.n))
         progress.close()
+    if subtitle_format is not None:
+        from warmtts.text.subtitles import subtitles
+
+        assert isinstance(text, str)
+        cues = subtitles(marks, text, subtitle_format, ssml=args.ssml or None)
+        Path(args.subtitles).write_text(cues, encoding="utf-8")
     elapsed = time.perf_counter() - start
     log.info(
         "say voice=%s output=%s audio_seconds=%.2f synthesis_seconds=%.2f rtf=%.3f",
@@ -192,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--energy", type=float, default=1.0, help=f"{low} to {high} (zh-baker)")
     say.add_argument("--format", choices=FORMATS, help="default: from the output's extension, else wav")
     say.add_argument("--progress", action="store_true", help="show a progress bar even when not a terminal")
+    say.add_argument("--subtitles", metavar="FILE", help="also write subtitles: FILE.srt (SubRip) or FILE.vtt (WebVTT)")
+    say.add_argument("--ssml", action="store_true", help="the text is SSML (without it, text starting <speak> is)")
     say.set_defaults(func=cmd_say)
 
     voices = sub.add_parser("voices", help="list the voices (from their metadata; loads no model)")

@@ -22,11 +22,14 @@ from warmtts.audio.join import fade_edges, silence, to_int16
 from warmtts.audio.rate import RateConverter
 from warmtts.audio.stretch import TimeStretcher
 from warmtts.config import Settings
-from warmtts.text.clean import clean_text
+from warmtts.text.marks import Heard, Mark, input_tokens, marks_for
 from warmtts.text.normalize import TextNormalizer
-from warmtts.text.segment import Piece, Script, dominant_script, iter_sentences, language_runs, pieces
-from warmtts.voices.base import Phonemized, Voice
-from warmtts.voices.params import SynthesisParams
+from warmtts.text.segment import Piece, Script, dominant_script, language_runs
+from warmtts.text.source import SourceText, Span
+from warmtts.text.ssml import is_ssml, parse_ssml
+from warmtts.text.utterances import Silence, Utterance, plain_utterances, ssml_utterances
+from warmtts.voices.base import Given, Phonemized, Timing, Voice
+from warmtts.voices.params import SPEED_RANGE, SynthesisParams
 from warmtts.voices.registry import VoiceRegistry
 
 log = logging.getLogger(__name__)
@@ -36,11 +39,13 @@ PAUSE_SECONDS = {"sentence": 0.25, "clause": 0.12, "none": 0.0}
 
 @dataclass
 class AudioStream:
-    """The chunks of one request, with what an encoder must know before the first arrives."""
+    """The chunks of one request, with what an encoder must know before the first arrives;
+    `ignored_tags` names the SSML tags whose text was spoken without their meaning."""
 
     voice: str
     sample_rate: int
     chunks: Iterator[Chunk]
+    ignored_tags: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[Chunk]:
         return self.chunks
@@ -57,13 +62,16 @@ class RunAnalysis:
     script: Script
     voice: str
     phonemized: Phonemized
+    offset: int  # where the run starts in the piece's normalised text
 
 
 @dataclass(frozen=True)
 class PieceAnalysis:
     piece: Piece
     normalized: str
+    source: SourceText  # the normalised text, each character with the input it stands for
     runs: list[RunAnalysis]
+    tokens: list[Span]  # what marks may cover (marks.input_tokens)
 
 
 class Engine:
@@ -76,6 +84,7 @@ class Engine:
 
     def voice_for(self, voice_id: str, text: str) -> Voice:
         """The request's main voice; `auto` takes the default voice of the text's language."""
+        voice_id = self.settings.openai_voice_map.get(voice_id.lower(), voice_id)
         if voice_id != "auto":
             return self.voices.get(voice_id)
         return self._default_voice(dominant_script(text)) or self.voices.all()[0]
@@ -92,49 +101,68 @@ class Engine:
             return self.voices.first_for_language("zh", self.settings.default_zh_voice)
         return self.voices.first_for_language("en", self.settings.default_en_voice)
 
+    def _utterance_voice(self, utterance: Utterance, main: Voice) -> Voice:
+        """SSML's <voice> wins; then a <lang> that only another installed voice speaks."""
+        if utterance.voice is not None:
+            return self.voice_for(utterance.voice, utterance.piece.text)
+        lang = utterance.lang
+        if lang is not None and lang != main.info.language and lang not in ("zh", "en"):
+            return self.voices.first_for_language(lang, None) or main
+        return main
+
     # --- text stages --------------------------------------------------------------------
 
-    def _pieces(self, sentences: Iterable[str]) -> Iterator[Piece]:
-        for sentence in sentences:
-            yield from pieces(sentence, self.settings.max_segment_chars)
-
-    def analyze_piece(self, piece: Piece, main: Voice) -> PieceAnalysis:
-        lang = dominant_script(piece.text)
+    def analyze_piece(self, utterance: Utterance, main: Voice) -> PieceAnalysis:
+        piece = utterance.piece
+        lang: Script = utterance.lang if utterance.lang in ("zh", "en") else dominant_script(piece.text)  # type: ignore[assignment]
         normalized = self.normalizer.normalize(piece.text, lang) if piece.text.strip() else ""
+        source = utterance.source.rewrite(normalized)
         runs = []
+        at = 0
         for run in language_runs(normalized):
+            offset = normalized.find(run.text, at)
+            at = offset + len(run.text)
             voice = self._voice_for_run(run.script, main)
-            runs.append(RunAnalysis(run.script, voice.info.id, voice.phonemize(run.text)))
-        return PieceAnalysis(piece, normalized, runs)
+            given = _given(utterance, source, offset, len(run.text))
+            phonemized = voice.phonemize(run.text, given) if given else voice.phonemize(run.text)
+            runs.append(RunAnalysis(run.script, voice.info.id, phonemized, offset))
+        return PieceAnalysis(piece, normalized, source, runs, input_tokens(utterance.source))
 
     def analyze(self, text: str, voice: str = "auto") -> list[PieceAnalysis]:
         """Every stage for every piece of `text`, for `warmtts phonemes` and debugging."""
         main = self.voice_for(voice, text[:1000])
-        return [self.analyze_piece(p, main) for p in self._pieces(iter_sentences([clean_text(text)]))]
+        limit = self.settings.max_segment_chars
+        return [self.analyze_piece(u, main) for u in plain_utterances([text], limit)]
 
     # --- synthesis ----------------------------------------------------------------------
 
-    def _piece_chunks(self, analysis: PieceAnalysis, main: Voice, params: SynthesisParams) -> Iterator[Chunk]:
+    def _piece_chunks(
+        self, analysis: PieceAnalysis, main: Voice, params: SynthesisParams, rate: int, at: float
+    ) -> Iterator[Chunk]:
         """The piece's audio window by window, each sent as soon as it is computed: each run's
-        windows in turn, faded at the run's edges and resampled to the stream's rate, with the
-        pause after the piece joined to its last window."""
-        rate = main.info.sample_rate
+        windows in turn, faded at the run's edges and resampled to the stream's `rate`, with the
+        pause after the piece joined to its last window. `at` is the stream's time (seconds)
+        at the piece's first sample."""
         pause = to_int16(silence(PAUSE_SECONDS[analysis.piece.end] / params.speed, rate))
         shares = _shares(len(analysis.piece.text), [len(run.phonemized.text) for run in analysis.runs])
         spoke = paused = False
+        samples = 0
+        marked = [0]  # the input marked so far ends here: a later run marks only what follows
         for index, (run, chars) in enumerate(zip(analysis.runs, shares)):
             tail = pause if index == len(analysis.runs) - 1 else None
-            for chunk in self._run_chunks(run, chars, rate, params, tail):
+            for chunk in self._run_chunks(run, analysis, chars, rate, params, tail, at + samples / rate, marked):
                 spoke, paused = True, tail is not None
+                samples += len(chunk.pcm)
                 yield chunk
         if spoke and not paused:  # the last run had nothing to say
             yield Chunk(pause, rate)
 
     def _run_chunks(
-        self, run: RunAnalysis, chars: int, rate: int, params: SynthesisParams, tail: np.ndarray | None
+        self, run: RunAnalysis, analysis: PieceAnalysis, chars: int, rate: int, params: SynthesisParams,
+        tail: np.ndarray | None, at: float, marked: list[int],
     ) -> Iterator[Chunk]:
         """One language run's windows, `tail` (int16 at `rate`) after the last; `chars` of the
-        input are shared out by audio length.
+        input are shared out by audio length, and the first window carries the run's marks.
         A speed past the model's good range is time-stretched here, window by window, before
         the run's edges are faded (params.py says how a speed is split)."""
         voice = self.voices.get(run.voice)
@@ -150,8 +178,11 @@ class Engine:
                 if speech.final:
                     audio = np.concatenate([audio, stretcher.finish()])
             audio = fade_edges(audio, own_rate, start=index == 0, end=speech.final)
-            if index == 0:
-                total = sum(seconds for _, seconds in speech.durations)
+            marks: tuple[Mark, ...] = ()
+            if speech.timing is not None:
+                total = speech.timing.lead + sum(speech.timing.phonemes)
+                marks = tuple(m for m in _run_marks(run, analysis, speech.timing, at, params.stretch) if m.offset >= marked[0])
+                marked[0] = max([marked[0], *(m.offset + m.length for m in marks)])
             done += len(speech.audio) / own_rate
             if converter is not None:
                 audio = converter.feed(audio)
@@ -161,7 +192,7 @@ class Engine:
             pcm = to_int16(audio)
             if speech.final and tail is not None:
                 pcm = np.concatenate([pcm, tail])
-            yield Chunk(pcm, rate, run.phonemized.text, share - given)
+            yield Chunk(pcm, rate, run.phonemized.text, share - given, marks)
             given = share
 
     def synthesize_stream(
@@ -171,28 +202,51 @@ class Engine:
         speed: float = 1.0,
         pitch: float = 1.0,
         energy: float = 1.0,
+        ssml: bool | None = None,
     ) -> AudioStream:
-        """Audio chunks at the main voice's sample rate, one per piece of text.
+        """Audio chunks at the main voice's sample rate, window by window.
 
         `text` may be an iterable of strings (the lines of a file), read only as needed; `auto`
-        then looks at its first sentences. Raises InvalidInputError for an unknown voice or a
-        parameter out of range at once; pieces with nothing to say yield no chunk.
+        then looks at its first sentences. `ssml` None reads a text that starts with <speak as
+        SSML; True requires SSML (an iterable is then read whole). Raises InvalidInputError for
+        an unknown voice, a parameter out of range or invalid SSML at once; pieces with nothing
+        to say yield no chunk.
         """
         params = SynthesisParams(speed, pitch, energy)
-        sentences = iter_sentences(map(clean_text, [text] if isinstance(text, str) else text))
-        if voice != "auto":
-            main = self.voices.get(voice)
-        elif isinstance(text, str):
-            main = self.voice_for("auto", text[:1000])
+        limit = self.settings.max_segment_chars
+        if ssml or (ssml is None and isinstance(text, str) and is_ssml(text)):
+            document = parse_ssml(text if isinstance(text, str) else "".join(text), self.settings.max_input_chars)
+            items: Iterable[Utterance | Silence] = list(ssml_utterances(document, limit))
+            spoken = " ".join(i.piece.text for i in items if isinstance(i, Utterance))
+            main = self.voice_for(voice, spoken[:1000])
+            for item in items:  # an unknown <voice name> is a 400 now, not a cut stream later
+                if isinstance(item, Utterance):
+                    self._utterance_voice(item, main)
+            return AudioStream(main.info.id, main.info.sample_rate, self._chunks(items, main, params), document.ignored)
+        chunks = [text] if isinstance(text, str) else text
+        utterances = plain_utterances(chunks, limit)
+        if voice != "auto" or isinstance(text, str):
+            main = self.voice_for(voice, text[:1000] if isinstance(text, str) else "")
         else:
-            head = list(itertools.islice(sentences, 3))
-            main = self.voice_for("auto", " ".join(head))
-            sentences = itertools.chain(head, sentences)
-        return AudioStream(main.info.id, main.info.sample_rate, self._chunks(sentences, main, params))
+            head = list(itertools.islice(utterances, 3))
+            main = self.voice_for("auto", " ".join(u.piece.text for u in head))
+            utterances = itertools.chain(head, utterances)
+        return AudioStream(main.info.id, main.info.sample_rate, self._chunks(utterances, main, params))
 
-    def _chunks(self, sentences: Iterable[str], main: Voice, params: SynthesisParams) -> Iterator[Chunk]:
-        for piece in self._pieces(sentences):
-            yield from self._piece_chunks(self.analyze_piece(piece, main), main, params)
+    def _chunks(self, items: Iterable[Utterance | Silence], main: Voice, params: SynthesisParams) -> Iterator[Chunk]:
+        rate = main.info.sample_rate
+        samples = 0
+        for item in items:
+            if isinstance(item, Silence):
+                chunk = Chunk(to_int16(silence(item.seconds, rate)), rate)
+                samples += len(chunk.pcm)
+                yield chunk
+                continue
+            voice = self._utterance_voice(item, main)
+            own = params if item.rate == 1.0 else _at_rate(params, item.rate)
+            for chunk in self._piece_chunks(self.analyze_piece(item, voice), voice, own, rate, samples / rate):
+                samples += len(chunk.pcm)
+                yield chunk
 
     def synthesize(
         self, text: str, voice: str = "auto", speed: float = 1.0, pitch: float = 1.0, energy: float = 1.0
@@ -200,6 +254,57 @@ class Engine:
         stream = self.synthesize_stream(text, voice, speed, pitch, energy)
         chunks = [c.pcm for c in stream]
         return Clip(np.concatenate(chunks) if chunks else np.zeros(0, np.int16), stream.sample_rate)
+
+
+def _at_rate(params: SynthesisParams, rate: float) -> SynthesisParams:
+    """The request's params with SSML's prosody rate applied, held inside the speed range."""
+    low, high = SPEED_RANGE
+    return SynthesisParams(min(high, max(low, params.speed * rate)), params.pitch, params.energy)
+
+
+def _given(utterance: Utterance, source: SourceText, offset: int, length: int) -> tuple[Given, ...]:
+    """The piece's fixed pronunciations that fall in the run at `offset` of the normalised
+    text, in the run's coordinates: the characters that stand for the <phoneme>'s content."""
+    result = []
+    for item in utterance.pronunciations:
+        inside = [
+            i for i in range(offset, offset + length)
+            if source.spans[i][1] > source.spans[i][0] and item.span[0] <= source.spans[i][0] and source.spans[i][1] <= item.span[1]
+        ]
+        if inside:
+            result.append(Given(inside[0] - offset, inside[-1] + 1 - offset, item.alphabet, item.ph))
+    return tuple(result)
+
+
+def _run_marks(run: RunAnalysis, analysis: PieceAnalysis, timing: Timing, at: float, stretch: float) -> tuple[Mark, ...]:
+    """The run's marks in stream seconds: consecutive phonemes of one unit (a Han character, a
+    word) are heard as one stretch, which stands for the input its characters came from; words
+    the normaliser added (the input had no characters for them) are heard as part of the next
+    word, so the marks cover all that is spoken."""
+    stretches: list[list] = []  # [unit, start, end]
+    clock = timing.lead
+    units = run.phonemized.units
+    for index, seconds in enumerate(timing.phonemes):
+        unit = units[index] if index < len(units) else None
+        if unit is not None:
+            start, end = at + clock / stretch, at + (clock + seconds) / stretch
+            if stretches and stretches[-1][0] == unit and abs(stretches[-1][2] - start) < 1e-9:
+                stretches[-1][2] = end
+            else:
+                stretches.append([unit, start, end])
+        clock += seconds
+    heard: list[Heard] = []
+    waiting: float | None = None  # the start of words the normaliser added ("the … of")
+    for unit, start, end in stretches:
+        span = analysis.source.span(run.offset + unit[0], run.offset + unit[1])
+        if span is None:
+            waiting = start if waiting is None else waiting
+        else:
+            heard.append(Heard(span, start if waiting is None else waiting, end))
+            waiting = None
+    if waiting is not None and heard:  # added at the end: they belong to the word before
+        heard[-1] = Heard(heard[-1].span, heard[-1].start, stretches[-1][2])
+    return tuple(marks_for(heard, analysis.tokens))
 
 
 def _shares(total: int, weights: list[int]) -> list[int]:

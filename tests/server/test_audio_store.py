@@ -18,6 +18,8 @@ def test_names_are_unguessable_and_nothing_outside_is_reachable(tmp_path: Path) 
     (tmp_path / "secret.wav").write_bytes(b"x")
     for bad in ("secret.wav", "../" + name, name.replace(".wav", ".exe"), name[:-4] + ".wav/..", ""):
         assert store.path(bad) is None
+    subtitles = store.put(b"WEBVTT\n\n", "vtt")
+    assert store.path(subtitles) == tmp_path / subtitles and store.path(subtitles[:-4] + ".txt") is None
 
 
 def test_evicts_the_oldest_files_to_stay_under_its_size(tmp_path: Path) -> None:

@@ -208,6 +208,11 @@ def test_api_key_and_cors(fresh_server: Server) -> None:
     made = httpx.post(url + "/tts", json={"text": "hi"}, headers={"Authorization": "Bearer s3cret"}).json()
     assert httpx.get(url + made["audio_url"]).status_code == 401
     assert httpx.get(url + made["audio_url"], headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert httpx.get(url + made["subtitles_url"]).status_code == 401
+    cross = httpx.post(url + "/v1/audio/speech", json={"input": "<speak><emphasis>hi</emphasis></speak>"},
+                       headers={"Authorization": "Bearer s3cret", "Origin": "http://app.example"})
+    assert cross.headers["X-SSML-Ignored-Tags"] == "emphasis"  # and a page on that origin may read it
+    assert "X-SSML-Ignored-Tags" in cross.headers["access-control-expose-headers"]
 
     preflight = {"Origin": "http://app.example", "Access-Control-Request-Method": "POST",
                  "Access-Control-Request-Headers": "authorization,content-type"}

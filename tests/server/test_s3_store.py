@@ -39,6 +39,16 @@ def test_put_then_read_under_the_prefix_with_an_unguessable_name(s3: S3Server) -
     assert len({store.put(b"x", "wav") for _ in range(20)}) == 20
 
 
+@pytest.mark.parametrize(("extension", "media"), [("vtt", "text/vtt"), ("srt", "application/x-subrip")])
+def test_subtitles_are_kept_as_utf8_text(s3: S3Server, extension: str, media: str) -> None:
+    store = S3Store(BUCKET, "subs", max_age_seconds=60)
+    data = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n你好\n\n".encode()
+    name = store.put(data, extension)
+    assert name.endswith("." + extension) and _read(store, name) == data
+    head = s3.client().head_object(Bucket=BUCKET, Key=f"subs/{name}")
+    assert head["ContentType"] == f"{media}; charset=utf-8"
+
+
 def test_malformed_unknown_and_outside_names_are_not_there(s3: S3Server) -> None:
     store = S3Store(BUCKET, "inner", max_age_seconds=60)
     name = store.put(b"RIFF", "wav")

@@ -119,9 +119,29 @@ def test_errors_come_back_as_error_events(wyoming_server: tuple[Server, str]) ->
     assert error.code == "invalid_request_error" and "available: zh-baker, en-joe" in error.text
     (empty,) = asyncio.run(exchange(uri, [Synthesize(text="   ").event()], "audio-stop"))
     assert "input is empty" in Error.from_event(empty).text
-    ssml = Synthesize(text="<speak>你好</speak>", text_format="ssml").event()
-    (refused,) = asyncio.run(exchange(uri, [ssml], "audio-stop"))
-    assert "not supported yet" in Error.from_event(refused).text
+    broken = Synthesize(text="<speak>你好<break time='fast'/></speak>", text_format="ssml").event()
+    (refused,) = asyncio.run(exchange(uri, [broken], "audio-stop"))
+    assert "SSML line 1, column 10" in Error.from_event(refused).text
+    plain = Synthesize(text="你好", text_format="ssml").event()
+    (refused,) = asyncio.run(exchange(uri, [plain], "audio-stop"))
+    assert "not a <speak> document" in Error.from_event(refused).text
+
+
+def test_ssml_is_spoken_whole_or_streamed(wyoming_server: tuple[Server, str]) -> None:
+    """text_format ssml: the same audio as the document over HTTP; streamed, the document is
+    read whole once its Stop arrives (a half document cannot be parsed)."""
+    server, uri = wyoming_server
+    document = '<speak>你好，<break time="300ms"/><phoneme alphabet="pinyin" ph="xing2">行</phoneme>。</speak>'
+    voice = SynthesizeVoice(name="zh-baker")
+    whole = asyncio.run(exchange(uri, [Synthesize(text=document, voice=voice, text_format="ssml").event()], "audio-stop"))
+    http = httpx.post(server.url + "/v1/audio/speech", json={"input": document, "voice": "zh-baker", "response_format": "pcm"})
+    assert http.status_code == 200 and audio_of(whole) == http.content
+    parts = [document[:20], document[20:50], document[50:]]
+    streamed = asyncio.run(exchange(uri, [
+        SynthesizeStart(voice=voice, text_format="ssml").event(), *(SynthesizeChunk(text=p).event() for p in parts),
+        SynthesizeStop().event(),
+    ], "synthesize-stopped"))
+    assert audio_of(streamed) == http.content
 
 
 def test_not_ready_is_an_error_not_a_hang(tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 
 from warmtts.phonemes.zh_prosody import ProsodicWord
 
+Span = tuple[int, int]
+
 log = logging.getLogger(__name__)
 
 # Syllabic nasals and interjections the table lacks, read as their nearest syllable.
@@ -37,16 +39,40 @@ class BakerPhonemizer:
 
     def phones(self, words: Sequence[ProsodicWord]) -> list[str]:
         """Phones for one sentence or clause: sil, syllables joined by #0, marks, sil."""
-        result = ["sil"]
+        return [phone for phone, _ in self.located(words, "")]
+
+    def located(self, words: Sequence[ProsodicWord], text: str) -> list[tuple[str, Span | None]]:
+        """The phones, each with the characters of `text` it speaks (None for sil and marks).
+        `text` is what the words were read from; an erhua syllable speaks its 儿 too."""
+        result: list[tuple[str, Span | None]] = [("sil", None)]
+        at = 0
         for word in words:
-            syllables = [p for s in word.pinyin if (p := self.syllable(s))]
-            for i, phones in enumerate(syllables):
+            found = text.find(word.text, at) if text else -1
+            places = _syllable_places(word, found) if found >= 0 else [None] * len(word.pinyin)
+            at = found + len(word.text) if found >= 0 else at
+            syllables = [(p, place) for s, place in zip(word.pinyin, places) if (p := self.syllable(s))]
+            for i, (phones, place) in enumerate(syllables):
                 if i:
-                    result.append("#0")
-                result.extend(phones)
+                    result.append(("#0", None))
+                result.extend((phone, place) for phone in phones)
             if syllables:
-                result.append(word.mark)
-        while result[-1].startswith("#"):
+                result.append((word.mark, None))
+        while result[-1][0].startswith("#"):
             result.pop()
-        result.append("sil")
+        result.append(("sil", None))
         return result
+
+
+def _syllable_places(word: ProsodicWord, start: int) -> list[Span | None]:
+    """Where each syllable of `word` stands in the text, the word starting at `start`: one
+    character each, and an erhua syllable (wanr2) its character and the 儿 after it."""
+    places: list[Span | None] = []
+    merged = len(word.pinyin) < len(word.text)
+    i = start
+    for syllable in word.pinyin:
+        base = syllable[:-1]
+        erhua = merged and base.endswith("r") and base != "er" and word.text[i - start + 1 : i - start + 2] == "儿"
+        size = 2 if erhua else 1
+        places.append((i, i + size))
+        i += size
+    return places

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from warmtts.phonemes.baker_phones import BakerPhonemizer
+from warmtts.phonemes.baker_phones import BakerPhonemizer, Span
 from warmtts.phonemes.zh_pinyin import ZhG2P
 from warmtts.phonemes.zh_prosody import ProsodicWord, prosodic_words
 
@@ -13,6 +14,7 @@ from warmtts.phonemes.zh_prosody import ProsodicWord, prosodic_words
 class ZhAnalysis:
     words: list[ProsodicWord]
     phones: list[str]
+    units: list[Span | None]  # per phone, the characters of the text it speaks
 
     @property
     def marked_text(self) -> str:
@@ -30,6 +32,9 @@ class ZhFrontend:
         self._g2p = g2p
         self._phonemizer = phonemizer
 
-    def analyze(self, text: str) -> ZhAnalysis:
-        words = prosodic_words(self._g2p.words(text))
-        return ZhAnalysis(words, self._phonemizer.phones(words))
+    def analyze(self, text: str, readings: Mapping[int, str] | None = None) -> ZhAnalysis:
+        """`readings` fixes the syllable of characters by index (SSML's pinyin), as the
+        lexicon does; sandhi still applies to them."""
+        words = prosodic_words(self._g2p.words(text, readings=readings))
+        located = self._phonemizer.located(words, text)
+        return ZhAnalysis(words, [phone for phone, _ in located], [unit for _, unit in located])

@@ -75,16 +75,18 @@ class ZhG2P:
         self._tokenizer.initialize()
         self.words("银行行长说我们长大了。")
 
-    def words(self, text: str, sandhi: bool = True) -> list[Word]:
+    def words(self, text: str, sandhi: bool = True, readings: Mapping[int, str] | None = None) -> list[Word]:
         """Words of `text` with their pinyin; non-Han words carry no pinyin.
 
         Without `sandhi` every Han character has its citation syllable (CPP's labels); with it
         the tones are those spoken (third tone, 一, 不, neutral reduplication) and erhua is
-        merged. Words carry jieba's part-of-speech tags, which the function-word rules, the
+        merged. `readings` (character index → syllable) wins over the lexicon. Words carry jieba's part-of-speech tags, which the function-word rules, the
         sandhi and the prosody use.
         """
         tokens, evidence = self.evidence(text)
         fixed = lexicon_readings(text, self._lexicon)  # one read of the reference: one lexicon per call
+        if readings:
+            fixed = fixed | dict(readings)
         policy = self._policy
         result: list[Word] = []
         start = 0

@@ -26,6 +26,7 @@ from warmtts.server.context import ServerContext
 from warmtts.server.lexicon import LexiconReloader
 from warmtts.server.metrics import Metrics
 from warmtts.server.middleware import RequestMetrics
+from warmtts.server.responses import IGNORED_TAGS_HEADER
 from warmtts.server.service import SynthesisService
 from warmtts.server.store_monitor import MonitoredStore
 from warmtts.voices.params import SPEED_RANGE
@@ -79,7 +80,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
-            expose_headers=["X-Sample-Rate", "X-Voice", "X-Instructions"],
+            expose_headers=["X-Sample-Rate", "X-Voice", "X-Instructions", IGNORED_TAGS_HEADER],
         )
     app.include_router(routes_ops.router)
     app.include_router(routes_speech.router)

@@ -1,7 +1,7 @@
 """Where POST /tts keeps its files: one small interface, a file and an S3 backend.
 
-Names are made here, never from anything a client sends: 32 random URL-safe characters plus the
-format's extension. A name must match that shape exactly before any backend looks it up, so no
+A file is audio or the subtitles of an audio file. Names are made here, never from anything a
+client sends: 32 random URL-safe characters plus the format's extension. A name must match that shape exactly before any backend looks it up, so no
 request can reach a path or key outside the store.
 """
 
@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
-from warmtts.audio.formats import CONTENT_TYPES, FORMATS, AudioFormat
+from warmtts.audio.formats import CONTENT_TYPES, FORMATS
+from warmtts.text.subtitles import SUBTITLE_FORMATS, SUBTITLE_TYPES
 
 if TYPE_CHECKING:
     from warmtts.config import Settings
 
-_NAME = re.compile(r"^[A-Za-z0-9_-]{32}\.(%s)$" % "|".join(FORMATS))
+_TYPES: dict[str, str] = {**CONTENT_TYPES, **SUBTITLE_TYPES}
+_NAME = re.compile(r"^[A-Za-z0-9_-]{32}\.(%s)$" % "|".join((*FORMATS, *SUBTITLE_FORMATS)))
 
 
 def new_name(extension: str) -> str:
@@ -32,8 +34,9 @@ def valid_name(name: str) -> bool:
 
 
 def content_type(name: str) -> str:
-    extension: AudioFormat = name.rsplit(".", 1)[1]  # type: ignore[assignment]
-    return CONTENT_TYPES[extension]
+    """The media type of a stored file; subtitles are UTF-8 text."""
+    media = _TYPES[name.rsplit(".", 1)[1]]
+    return f"{media}; charset=utf-8" if media in SUBTITLE_TYPES.values() else media
 
 
 @dataclass(frozen=True)

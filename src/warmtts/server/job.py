@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the engine's modules load in preload, not when the app is i
     from warmtts.server.metrics import Metrics
     from warmtts.server.scheduler import Scheduler
     from warmtts.server.store_monitor import MonitoredStore
+    from warmtts.text.marks import Mark
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,8 @@ class Job:
         self.outcome: Outcome | None = None
         self.error: str | None = None
         self.kept_url: str | None = None  # where the kept file can be fetched
+        self.marks: list[Mark] = []  # every chunk's marks so far, in order (seconds, input offsets)
+        self.ignored_tags: tuple[str, ...] = stream.ignored_tags  # SSML tags whose text was spoken plainly
         self._stream = stream
         self._chunks = iter(stream)
         self._reservation = reservation
@@ -145,7 +148,8 @@ class Job:
         if chunk is None:
             return self._finish(started)
         pcm = chunk.pcm if self._converter is None else self._converter.feed(chunk.pcm)
-        data = self._frame(self._encoder.feed(pcm), chunk.source_chars)  # type: ignore[union-attr]
+        self.marks.extend(chunk.marks)
+        data = self._frame(self._encoder.feed(pcm), chunk.source_chars, chunk.marks)  # type: ignore[union-attr]
         if self._keeper is not None:
             self._keeper.feed(pcm)
         return _Step(data, chunk.seconds, chunk.source_chars, time.perf_counter() - started, False, contended)
@@ -173,14 +177,21 @@ class Job:
             kept = self._keeper.finish()
         return _Step(data, 0.0, 0, time.perf_counter() - started, last=True, kept=kept)
 
-    def _frame(self, data: bytes, chars: int) -> bytes:
-        if self.request.framing == "none" or not data:
-            return b""
-        if self.request.framing == "audio":
-            return data
+    def _frame(self, data: bytes, chars: int, marks: tuple[Mark, ...] = ()) -> bytes:
+        """The bytes to send for one chunk. In SSE, a chunk's marks go in a timestamps event
+        just before its audio, even when the encoder held all of that audio back."""
+        if self.request.framing != "sse":
+            return data if self.request.framing == "audio" else b""
+        framed = b""
+        if marks:
+            text = self.request.text
+            framed = _sse({"type": "speech.audio.timestamps", "marks": [m.to_dict(text) for m in marks]})
+        if not data:
+            return framed
         self._done_chars += chars
         progress = 1.0 if not chars else min(1.0, self._done_chars / max(1, len(self.request.text)))
-        return _sse({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode(), "progress": round(progress, 4)})
+        delta = {"type": "speech.audio.delta", "audio": base64.b64encode(data).decode(), "progress": round(progress, 4)}
+        return framed + _sse(delta)
 
     # --- on the event loop ----------------------------------------------------------------
 

@@ -4,7 +4,8 @@ stream ended, failed, or the client went away before or during it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote
 
 import anyio
 from starlette.responses import StreamingResponse
@@ -13,12 +14,23 @@ from starlette.types import Receive, Scope, Send
 from warmtts.audio.formats import CONTENT_TYPES
 from warmtts.server.job import Job
 
+IGNORED_TAGS_HEADER = "X-SSML-Ignored-Tags"
+
+
+def ignored_tags_header(tags: Sequence[str]) -> dict[str, str]:
+    """`X-SSML-Ignored-Tags: emphasis, audio` when SSML tags we do not know were spoken as plain
+    text (none: no header); a tag name outside ASCII is percent-encoded, as a header must be."""
+    if not tags:
+        return {}
+    return {IGNORED_TAGS_HEADER: ", ".join(quote(tag, safe=":-_.") for tag in tags)}
+
 
 class JobResponse(StreamingResponse):
     def __init__(self, job: Job, send_timeout_seconds: float, extra_headers: Mapping[str, str] | None = None) -> None:
         self.job = job
         self.send_timeout_seconds = send_timeout_seconds
-        headers = {"X-Sample-Rate": str(job.sample_rate), "X-Voice": job.voice} | dict(extra_headers or {})
+        headers = {"X-Sample-Rate": str(job.sample_rate), "X-Voice": job.voice} | ignored_tags_header(job.ignored_tags)
+        headers |= dict(extra_headers or {})
         if job.request.framing == "sse":
             super().__init__(job.body(), media_type="text/event-stream", headers=headers | {"Cache-Control": "no-cache"})
         else:

@@ -17,7 +17,9 @@ router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)], responses=
 
 _SSE_EVENT = {
     "type": "object",
-    "description": "One event; `data` is JSON: speech.audio.delta (base64 `audio`, `progress`), "
+    "description": "One event; `data` is JSON: speech.audio.timestamps (`marks`: each `start`, `end` in seconds "
+    "from the first sample, `offset`, `length` in code points of `input`, and `text`; just before the delta "
+    "whose audio they begin in, and possibly ahead of it), speech.audio.delta (base64 `audio`, `progress`), "
     "speech.audio.done (`usage`, timings, `audio_url` with download_format) or error (`error.message`).",
     "properties": {"event": {"type": "string"}, "data": {"type": "string", "contentMediaType": "application/json"}},
     "required": ["data"],

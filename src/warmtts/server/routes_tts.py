@@ -1,8 +1,11 @@
-"""POST /tts: synthesise a whole clip, keep it in the audio store, answer with its URL."""
+"""POST /tts: synthesise a whole clip, keep it and its subtitles in the audio store, answer with
+their URLs and the clip's timestamps."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+import asyncio
+
+from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -10,30 +13,38 @@ from warmtts.audio.formats import CONTENT_TYPES
 from warmtts.server.audio_store import content_type
 from warmtts.server.auth import require_key
 from warmtts.server.context import ServerContext, context
-from warmtts.server.schemas import ERROR_RESPONSES, TtsRequest, TtsResponse
+from warmtts.server.responses import ignored_tags_header
+from warmtts.server.schemas import ERROR_RESPONSES, Timestamp, TtsRequest, TtsResponse
+from warmtts.text.subtitles import SUBTITLE_TYPES, subtitles
 
 router = APIRouter(dependencies=[Depends(require_key)], responses=ERROR_RESPONSES)
+_STORED_TYPES = sorted(set(CONTENT_TYPES.values()) | set(SUBTITLE_TYPES.values()))
 
 
 @router.post("/tts", response_model=TtsResponse)
-async def tts(body: TtsRequest, ctx: ServerContext = Depends(context)) -> TtsResponse:
+async def tts(body: TtsRequest, response: Response, ctx: ServerContext = Depends(context)) -> TtsResponse:
     ctx.store.require()  # no clip we could not keep
     async with ctx.service.open(body.synthesis()) as job:
         await job.run()
     assert job.kept_url is not None  # run() raised if the store failed
+    text = subtitles(job.marks, body.text, body.subtitles).encode()
+    name = await asyncio.to_thread(ctx.store.put, text, body.subtitles)  # off the loop, as the audio was
+    response.headers.update(ignored_tags_header(job.ignored_tags))
     return TtsResponse(
         audio_url=job.kept_url,
         duration_seconds=round(job.audio_seconds, 3),
         sample_rate=job.sample_rate,
         voice=job.voice,
         format=body.format,
+        timestamps=[Timestamp.model_validate(mark.to_dict(body.text)) for mark in job.marks],
+        subtitles_url=ctx.store.audio_url(name),
     )
 
 
 @router.get(
     "/audio/{name}",
     response_class=StreamingResponse,
-    responses={200: {"description": "The stored audio file.", "content": {m: {} for m in sorted(set(CONTENT_TYPES.values()))}}},
+    responses={200: {"description": "A stored audio or subtitle file.", "content": {m: {} for m in _STORED_TYPES}}},
 )
 def audio(name: str, ctx: ServerContext = Depends(context)) -> StreamingResponse:
     """Streamed from the store by whichever replica gets the request."""

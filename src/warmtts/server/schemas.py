@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from warmtts.audio.formats import AudioFormat
 from warmtts.server.job import SynthesisRequest
 from warmtts.server.instructions import Reading, read_instructions
+from warmtts.text.subtitles import SubtitleFormat
 from warmtts.voices.params import SPEED_RANGE
 
 if TYPE_CHECKING:
@@ -30,11 +31,19 @@ class SpeechRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     model: str = Field(default="warmtts", description=f"One of {', '.join(MODELS)}; all use the same engine.")
-    input: str = Field(description="The text to speak.")
+    input: str = Field(
+        description="The text to speak; SSML when it starts with <speak>. SSML tags we do not know are "
+        "spoken as plain text and named in the X-SSML-Ignored-Tags response header."
+    )
     voice: str = Field(default="auto", description="A voice id, an OpenAI voice name, or auto.")
     response_format: AudioFormat = "mp3"
     speed: float = _SPEED
-    stream_format: Literal["audio", "sse"] = "audio"
+    stream_format: Literal["audio", "sse"] = Field(
+        default="audio",
+        description="sse: server-sent events. Before the speech.audio.delta events, warmtts adds "
+        "speech.audio.timestamps events: `marks`, each {start, end, offset, length, text}, when each word "
+        "(Chinese: character) of `input` is heard, in seconds from the first sample; then speech.audio.done.",
+    )
     instructions: str | None = Field(
         default=None, max_length=4096,
         description="A speed or pitch named in plain words ('speak slowly', 'in a deep voice') is honoured; "
@@ -88,15 +97,29 @@ class SpeechRequest(BaseModel):
 class TtsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str
+    text: str = Field(description="The text to speak; SSML when it starts with <speak>.")
     voice: str = "auto"
     speed: float = _SPEED
     format: AudioFormat = "wav"
+    subtitles: SubtitleFormat = Field(
+        default="vtt", description="The subtitle file kept beside the audio: WebVTT (vtt) or SubRip (srt)."
+    )
 
     def synthesis(self) -> SynthesisRequest:
         return SynthesisRequest(
             route="/tts", text=self.text, voice=self.voice, speed=self.speed, framing="none", keep=self.format
         )
+
+
+class Timestamp(BaseModel):
+    """When a stretch of the input is heard: a word of English, a character of Chinese, or a
+    written token read as several words ("2026年"); never punctuation or an SSML tag."""
+
+    start: float = Field(description="Seconds from the audio's first sample.")
+    end: float
+    offset: int = Field(description="Where the stretch starts in the input, in code points (as Python counts).")
+    length: int
+    text: str = Field(description="The stretch itself: input[offset:offset+length].")
 
 
 class TtsResponse(BaseModel):
@@ -105,6 +128,8 @@ class TtsResponse(BaseModel):
     sample_rate: int
     voice: str
     format: AudioFormat
+    timestamps: list[Timestamp]
+    subtitles_url: str = Field(description="The subtitles (as asked in `subtitles`), kept as long as the audio.")
 
 
 class LexiconReloaded(BaseModel):

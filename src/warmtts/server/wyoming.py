@@ -36,12 +36,26 @@ from warmtts.server.errors import error_kind
 from warmtts.server.job import Outcome, SynthesisRequest
 from warmtts.server.service import SynthesisService, speakable
 from warmtts.text.segment import complete_sentences
+from warmtts.text.ssml import is_ssml
 
 log = logging.getLogger(__name__)
 
 ROUTE = "wyoming"
 SAMPLE_WIDTH, CHANNELS = 2, 1
 _ATTRIBUTION = Attribution(name="warmtts", url="https://pypi.org/project/warmtts/")
+
+
+def _is_ssml_format(text_format: str | SynthesizeTextFormat | None) -> bool:
+    return text_format in (SynthesizeTextFormat.SSML, "ssml")
+
+
+def _checked(text: str, text_format: str | SynthesizeTextFormat | None) -> str:
+    """The text to speak: SSML must be a <speak> document (the engine reads one as SSML)."""
+    if text_format not in (None, SynthesizeTextFormat.TEXT, "text") and not _is_ssml_format(text_format):
+        raise InvalidInputError(f"text_format {text_format!r} is not supported; send text or ssml")
+    if _is_ssml_format(text_format) and not is_ssml(text):
+        raise InvalidInputError("text_format is ssml but the text is not a <speak> document")
+    return text
 
 
 class WyomingHandler(AsyncEventHandler):
@@ -60,9 +74,12 @@ class WyomingHandler(AsyncEventHandler):
                 await self.write_event(self._info().event())
             elif SynthesizeStart.is_type(event.type):
                 self._streaming, self._pending = SynthesizeStart.from_event(event), ""
-                self._check_format(self._streaming.text_format)
             elif SynthesizeChunk.is_type(event.type) and self._streaming is not None:
-                sentences, self._pending = complete_sentences(self._pending + SynthesizeChunk.from_event(event).text)
+                text = self._pending + SynthesizeChunk.from_event(event).text
+                if _is_ssml_format(self._streaming.text_format):  # a document is read whole, at Stop
+                    self._pending = text
+                    return True
+                sentences, self._pending = complete_sentences(text)
                 for sentence in filter(speakable, sentences):
                     await self._speak(sentence, self._streaming.voice)
             elif SynthesizeStop.is_type(event.type) and self._streaming is not None:
@@ -71,8 +88,7 @@ class WyomingHandler(AsyncEventHandler):
                 # While streaming, a client also sends the whole text as Synthesize for servers
                 # that cannot stream: it is spoken already, sentence by sentence.
                 synthesize = Synthesize.from_event(event)
-                self._check_format(synthesize.text_format)
-                await self._speak(synthesize.text, synthesize.voice)
+                await self._speak(_checked(synthesize.text, synthesize.text_format), synthesize.voice)
                 await self._stop_audio()
         except WarmttsError as exc:
             await self._fail(exc)
@@ -80,14 +96,13 @@ class WyomingHandler(AsyncEventHandler):
             return False
         return True
 
-    def _check_format(self, text_format: str | SynthesizeTextFormat | None) -> None:
-        if text_format not in (None, SynthesizeTextFormat.TEXT, "text"):
-            raise InvalidInputError(f"text_format {text_format!r} is not supported yet; send plain text")
-
     async def _finish_stream(self) -> None:
-        voice, rest = self._streaming.voice if self._streaming else None, self._pending
+        streaming, rest = self._streaming, self._pending
+        voice = streaming.voice if streaming else None
         self._streaming, self._pending = None, ""
-        if speakable(rest):
+        if streaming is not None and _is_ssml_format(streaming.text_format):
+            await self._speak(_checked(rest, streaming.text_format), voice)
+        elif speakable(rest):
             await self._speak(rest, voice)
         await self._stop_audio()
         await self.write_event(SynthesizeStopped().event())

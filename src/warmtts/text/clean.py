@@ -22,8 +22,20 @@ def _replacement(ch: str) -> str:
     return ch
 
 
+def clean_chars(text: str) -> str:
+    """`text` with control/format characters as spaces, character for character, so offsets
+    into it are offsets into the input (timestamps rely on that)."""
+    if text.isprintable():
+        return text
+    return "".join(_replacement(ch) for ch in text)
+
+
+def collapse_spaces(text: str) -> str:
+    return _SPACES.sub(" ", text)
+
+
 def clean_text(text: str) -> str:
     """`text` with control/format characters as spaces and runs of spaces collapsed."""
     if text.isprintable() and "  " not in text:
         return text
-    return _SPACES.sub(" ", "".join(_replacement(ch) for ch in text))
+    return collapse_spaces(clean_chars(text))

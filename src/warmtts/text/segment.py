@@ -12,7 +12,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from warmtts.text.clean import clean_chars, collapse_spaces
 from warmtts.text.scripts import HAN
+from warmtts.text.source import SourceText
 
 Script = Literal["zh", "en"]
 
@@ -81,6 +83,12 @@ def _sentence_ends(text: str) -> Iterator[int]:
         i = end
 
 
+def ends_sentence(text: str) -> bool:
+    """Whether `text` ends with a sentence's closing punctuation (closing quotes aside)."""
+    body = text.rstrip().rstrip(_CLOSERS)
+    return bool(body) and (body[-1] in _SENTENCE_END or body[-1] == ".")
+
+
 def split_sentences(text: str) -> Iterator[str]:
     """Sentences of `text` with their punctuation, stripped, never empty."""
     start = 0
@@ -102,6 +110,44 @@ def complete_sentences(text: str) -> tuple[list[str], str]:
         if end < len(text):
             cut = end
     return list(split_sentences(text[:cut])), text[cut:]
+
+
+def source_sentences(chunks: Iterable[SourceText]) -> Iterator[SourceText]:
+    """As iter_sentences, keeping each character's place in the input; runs of spaces are
+    collapsed and control characters are spaces."""
+    buffer = SourceText.of("")
+    for chunk in chunks:
+        buffer = buffer + SourceText(clean_chars(chunk.text), chunk.spans)
+        cut = 0
+        for end in _sentence_ends(buffer.text):
+            if end < len(buffer):
+                cut = end
+        if cut:
+            yield from _source_split(buffer[:cut])
+            buffer = buffer[cut:]
+    yield from _source_split(buffer)
+
+
+def _source_split(text: SourceText) -> Iterator[SourceText]:
+    start = 0
+    for end in [*_sentence_ends(text.text), len(text)]:
+        sentence = text[start:end].strip()
+        if sentence:
+            yield sentence.follow(collapse_spaces(sentence.text))
+        start = end
+
+
+def source_pieces(sentence: SourceText, limit: int) -> list[tuple[Piece, SourceText]]:
+    """pieces() of a sentence, each with its characters' places in the input."""
+    found = pieces(sentence.text, limit)
+    if len(found) == 1:
+        return [(found[0], sentence.follow(found[0].text))]
+    joined = sentence.follow(" ".join(p.text for p in found))
+    result, at = [], 0
+    for piece in found:
+        result.append((piece, joined[at : at + len(piece.text)]))
+        at += len(piece.text) + 1
+    return result
 
 
 def iter_sentences(chunks: Iterable[str]) -> Iterator[str]:

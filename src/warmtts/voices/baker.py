@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,8 @@ from warmtts.errors import VoiceLoadError
 from warmtts.phonemes.baker_phones import BakerPhonemizer
 from warmtts.phonemes.zh_frontend import ZhFrontend
 from warmtts.phonemes.zh_pinyin import ZhG2P
-from warmtts.voices.base import Phonemized, Speech
+from warmtts.text.scripts import HAN
+from warmtts.voices.base import Given, Phonemized, Speech, Timing
 from warmtts.voices.catalog import BAKER_INFO
 from warmtts.voices.loudness import Level
 from warmtts.voices.model_cache import file_digest
@@ -60,9 +61,10 @@ class BakerVoice:
     def symbols(self) -> frozenset[str]:
         return frozenset(self._ids)
 
-    def phonemize(self, text: str) -> Phonemized:
-        analysis = self._frontend.analyze(text)
-        return Phonemized(text, analysis.phones, {"words": analysis.marked_text, "pinyin": analysis.pinyin})
+    def phonemize(self, text: str, given: Sequence[Given] = ()) -> Phonemized:
+        analysis = self._frontend.analyze(text, _pinyin_readings(text, given))
+        stages = {"words": analysis.marked_text, "pinyin": analysis.pinyin}
+        return Phonemized(text, analysis.phones, stages, tuple(analysis.units))
 
     def mel(self, phonemized: Phonemized, params: SynthesisParams) -> tuple[np.ndarray, np.ndarray]:
         """The utterance's mel frames [1, T, 80] and the frames FastSpeech2 gave each symbol."""
@@ -86,8 +88,20 @@ class BakerVoice:
         if not any(p[-1].isdigit() for p in phonemized.phonemes):  # only sil and marks
             return
         mel, frames = self.mel(phonemized, params)
-        symbols = [*phonemized.phonemes, "eos"]
-        durations = tuple((s, float(f) * HOP / SAMPLE_RATE) for s, f in zip(symbols, frames))
+        seconds = frames[: len(phonemized.phonemes)].astype(float) * HOP / SAMPLE_RATE  # then eos
+        timing: Timing | None = Timing(0.0, tuple(seconds.tolist()))
         for audio, final in decode_windows(self.vocode, mel, 1, HOP, self.windows):
-            yield Speech(self.level.apply(audio), final, durations)
-            durations = ()
+            yield Speech(self.level.apply(audio), final, timing)
+            timing = None
+
+
+def _pinyin_readings(text: str, given: Sequence[Given]) -> dict[int, str]:
+    """Character index → syllable from the pinyin the caller gave, one per Han character of
+    its stretch in order (ü written v, as pypinyin and the model's table write it)."""
+    readings: dict[int, str] = {}
+    for item in given:
+        if item.alphabet != "pinyin":
+            continue
+        places = [i for i in range(item.start, item.end) if HAN.match(text[i])]
+        readings.update(zip(places, item.ph.replace("ü", "v").lower().split()))
+    return readings

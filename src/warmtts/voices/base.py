@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -25,24 +25,48 @@ class VoiceInfo:
     license: str = ""
 
 
+Span = tuple[int, int]
+
+
 @dataclass(frozen=True)
 class Phonemized:
-    """One run of text as the voice's phonemes, with the intermediate stages for display."""
+    """One run of text as the voice's phonemes, with the intermediate stages for display.
+    `units` says, per phoneme, which characters of `text` it speaks ([start, end): a Han
+    character, an English word), or None for pauses and marks: timestamps come from it."""
 
     text: str
     phonemes: list[str]
     stages: dict[str, str] = field(default_factory=dict)
+    units: tuple[Span | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class Given:
+    """A pronunciation the caller fixed (SSML's <phoneme>) for `text[start:end]` of a run."""
+
+    start: int
+    end: int
+    alphabet: Literal["pinyin", "ipa"]
+    ph: str
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When a run's phonemes are heard, as the model chose: `lead` seconds before the first,
+    then the seconds of each entry of `Phonemized.phonemes` (the model's own padding counted
+    with the phoneme before it); whatever follows the last is trailing silence."""
+
+    lead: float
+    phonemes: tuple[float, ...]
 
 
 @dataclass(frozen=True)
 class Speech:
-    """One window of a run's audio. The run's first window also carries the duration the model
-    gave each of its input symbols (phonemes and the model's own marks such as pauses and the
-    end), in seconds, in order: timestamps are built from them."""
+    """One window of a run's audio; the run's first window also carries its timing."""
 
     audio: np.ndarray  # mono float32 in [-1, 1]
     final: bool  # the run's last window
-    durations: tuple[tuple[str, float], ...] = ()
+    timing: Timing | None = None
 
 
 class Voice(Protocol):
@@ -50,8 +74,9 @@ class Voice(Protocol):
     model_file: Path  # identifies the model in the model cache (its calibration is kept there)
     level: Level  # the fixed gain and limiter every window passes through (loudness.py)
 
-    def phonemize(self, text: str) -> Phonemized:
-        """Normalised text of this voice's language → its phonemes."""
+    def phonemize(self, text: str, given: Sequence[Given] = ()) -> Phonemized:
+        """Normalised text of this voice's language → its phonemes; `given` pronunciations
+        this voice cannot use (IPA for a Chinese voice) are ignored."""
         ...
 
     def synthesize(self, phonemized: Phonemized, params: SynthesisParams) -> Iterator[Speech]:

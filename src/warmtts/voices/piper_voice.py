@@ -9,16 +9,17 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 from piper.config import PiperConfig
-from piper.phoneme_ids import BOS, EOS, PAD, phonemes_to_ids
+from piper.phoneme_ids import BOS, PAD, phonemes_to_ids
 
 from warmtts.errors import VoiceLoadError
-from warmtts.phonemes.en_espeak import phonemize
-from warmtts.voices.base import Phonemized, Speech
+from warmtts.phonemes.en_espeak import phonemize, word_units
+from warmtts.voices.base import Given, Phonemized, Span, Speech, Timing
 from warmtts.voices.catalog import piper_info
 from warmtts.voices.loudness import Level
 from warmtts.voices.onnx_session import Runtime
@@ -71,9 +72,38 @@ class PiperVoice:
     def symbols(self) -> frozenset[str]:
         return frozenset(self.config.phoneme_id_map)
 
-    def phonemize(self, text: str) -> Phonemized:
+    def phonemize(self, text: str, given: Sequence[Given] = ()) -> Phonemized:
+        """espeak-ng's phonemes, each with the word it speaks; IPA the caller gave replaces
+        espeak's reading of its stretch (the text around it is phonemised on its own)."""
+        known = self.config.phoneme_id_map
+        phonemes: list[str] = []
+        units: list[Span | None] = []
+        at = 0
+        for item in sorted((g for g in given if g.alphabet == "ipa"), key=lambda g: g.start):
+            if item.start < at:
+                continue
+            self._extend(phonemes, units, self._espeak(text[at : item.start], at))
+            ipa = [p for p in unicodedata.normalize("NFD", item.ph) if p in known or p.isspace()]
+            self._extend(phonemes, units, [(" " if p.isspace() else p, (item.start, item.end)) for p in ipa])
+            at = item.end
+        self._extend(phonemes, units, self._espeak(text[at:], at))
+        return Phonemized(text, phonemes, {}, tuple(units))
+
+    def _espeak(self, text: str, offset: int) -> list[tuple[str, Span | None]]:
+        if not text.strip():
+            return []
         phonemes = [p for p in phonemize(text, self.config.espeak_voice) if p in self.config.phoneme_id_map]
-        return Phonemized(text, phonemes, {})
+        return [(p, None if u is None else (u[0] + offset, u[1] + offset)) for p, u in word_units(text, phonemes)]
+
+    @staticmethod
+    def _extend(phonemes: list[str], units: list[Span | None], part: list[tuple[str, Span | None]]) -> None:
+        if not part:
+            return
+        if phonemes and phonemes[-1] != " " and part[0][0] != " ":
+            phonemes.append(" ")
+            units.append(None)
+        phonemes.extend(p for p, _ in part)
+        units.extend(u for _, u in part)
 
     def _feeds(self, phonemized: Phonemized, params: SynthesisParams) -> dict[str, np.ndarray]:
         ids = phonemes_to_ids(phonemized.phonemes, self.config.phoneme_id_map)
@@ -108,10 +138,21 @@ class PiperVoice:
             yield Speech(self.level.apply(audio), True)
             return
         latent, conditioning, frames = self.latent(phonemized, params)
-        order = [BOS, PAD, *(s for p in phonemized.phonemes for s in (p, PAD)), EOS]  # as phonemes_to_ids
-        symbols = [s for s in order for _ in self.config.phoneme_id_map[s]]
-        seconds = self.hop / self.config.sample_rate
-        durations = tuple((s, float(f) * seconds) for s, f in zip(symbols, frames))
+        timing: Timing | None = self._timing(phonemized.phonemes, frames)
         for audio, final in decode_windows(lambda w: self.decode(w, conditioning), latent, 2, self.hop, self.windows):
-            yield Speech(self.level.apply(audio), final, durations)
-            durations = ()
+            yield Speech(self.level.apply(audio), final, timing)
+            timing = None
+
+    def _timing(self, phonemes: list[str], frames: np.ndarray) -> Timing:
+        """Seconds per phoneme from the frames per id, ordered as phonemes_to_ids orders them
+        (BOS, PAD, then each phoneme and a PAD, EOS); a PAD counts with the phoneme before it."""
+        id_map = self.config.phoneme_id_map
+        seconds = frames.astype(float) * self.hop / self.config.sample_rate
+        at = len(id_map[BOS]) + len(id_map[PAD])
+        lead = float(seconds[:at].sum())
+        each: list[float] = []
+        for phoneme in phonemes:
+            size = len(id_map[phoneme]) + len(id_map[PAD])
+            each.append(float(seconds[at : at + size].sum()))
+            at += size
+        return Timing(lead, tuple(each))
