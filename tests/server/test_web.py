@@ -103,7 +103,8 @@ def test_error_is_shown_to_the_user(server: Server) -> None:
             browser.close()
 
 
-MIXED = "Hello world, this is warm speech. 你好世界。"
+# The emoji is not spoken but shifts every later offset by one code point (two UTF-16 units).
+MIXED = "Hello 😀 world, this is warm speech. 你好世界。"
 SSML_EXAMPLE = (
     '<speak>我们去<phoneme alphabet="pinyin" ph="yin2 hang2">银行</phoneme>取钱。'
     '<break time="300ms"/>Then we go home.</speak>'
@@ -120,9 +121,11 @@ def watch_highlight(page: Page, deadline_seconds: float = 90.0) -> dict[str, obj
 
     Returns `marks` (each mark's text as the page shows it, by index), `polled` (the index of
     the `.speaking` mark at each poll, consecutive repeats dropped), `heard` (the order the page
-    itself recorded, every mark it highlighted) and whether anything was left highlighted.
+    itself recorded, every mark it highlighted), whether anything was left highlighted, and
+    `off_by`: how far, at worst, the audio clock stood outside the highlighted mark's times.
     """
     polled: list[int] = []
+    off_by = 0.0
     deadline = time.monotonic() + deadline_seconds
     while True:
         assert time.monotonic() < deadline, "playback did not end in time"
@@ -130,13 +133,23 @@ def watch_highlight(page: Page, deadline_seconds: float = 90.0) -> dict[str, obj
             """() => {
                 const view = document.getElementById('spoken');
                 const speaking = view.querySelector('.speaking');
+                // Where playback is: the audio element's time on replay; live, the AudioContext
+                // clock from the stream's first scheduled sample, if it played without a gap.
+                const element = document.getElementById('player');
+                const live = !element.paused ? element.currentTime
+                    : streaming && streaming.stretches.length === 1
+                    ? audioContext.currentTime - (audioContext.outputLatency || 0) - streaming.stretches[0].at : null;
                 return { state: document.getElementById('state').dataset.state, view: view.dataset.state,
-                         speaking: speaking ? Number(speaking.dataset.mark) : -1 };
+                         speaking: speaking ? Number(speaking.dataset.mark) : -1, live,
+                         start: speaking ? Number(speaking.dataset.start) : null,
+                         end: speaking ? Number(speaking.dataset.end) : null };
             }"""
         )
         assert now["state"] != "failed", page.inner_text("#error")
         if now["speaking"] >= 0 and (not polled or polled[-1] != now["speaking"]):
             polled.append(now["speaking"])
+        if now["speaking"] >= 0 and now["live"] is not None:
+            off_by = max(off_by, now["start"] - now["live"], now["live"] - now["end"])
         if now["state"] == "done" and now["view"] == "stopped":
             break
         page.wait_for_timeout(15)
@@ -152,7 +165,7 @@ def watch_highlight(page: Page, deadline_seconds: float = 90.0) -> dict[str, obj
                      left: view.querySelectorAll('.speaking, .spoken').length, count: Number(view.dataset.marks) };
         }""",
         polled,
-    )
+    ) | {"off_by": off_by}
 
 
 def assert_highlighting_followed(seen: dict[str, object]) -> None:
@@ -165,6 +178,8 @@ def assert_highlighting_followed(seen: dict[str, object]) -> None:
     # The page's own record: every word was highlighted, once each, in order.
     assert heard == list(range(len(marks))), f"highlighted {heard} of {len(marks)} marks"
     assert seen["left"] == 0, "something is still highlighted after playback ended"
+    # The highlighted word is the one playing (give or take an animation frame and a poll).
+    assert seen["off_by"] < 0.2, f"the highlight was {seen['off_by']:.3f} s away from the audio"
 
 
 def test_the_word_being_heard_is_highlighted(server: Server) -> None:
@@ -212,11 +227,18 @@ def test_ssml_in_the_page(server: Server) -> None:
             assert tags == ["<speak>", '<phoneme alphabet="pinyin" ph="yin2 hang2">', "</phoneme>",
                             '<break time="300ms"/>', "</speak>"]
             assert page.eval_on_selector_all("#spoken .tag", "tags => tags.every(t => t.ariaHidden === 'true')")
-            assert page.is_hidden("#error")
+            assert page.is_hidden("#error") and page.is_hidden("#notice")
+
+            # A tag the server does not know is read as text and named on the page.
+            page.click("#edit")
+            page.fill("#text", "<speak>Hello <whisper>world</whisper>.</speak>")
+            seen = synthesize_and_watch(page)
+            assert seen["marks"] == ["Hello", "world"]
+            assert page.is_visible("#notice") and "whisper" in page.inner_text("#notice")
 
             # Invalid SSML: the server's 400 message, with its line and column, is shown.
+            page.click("#edit")
             for invalid in ['<speak><break time="fast"/></speak>', "<speak>Hello <s>world</speak>"]:
-                page.click("#edit")
                 page.fill("#text", invalid)
                 page.click("#go")
                 page.wait_for_selector("#state[data-state='failed']", timeout=30_000)

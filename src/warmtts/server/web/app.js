@@ -157,6 +157,8 @@ class Highlighter {
         const span = document.createElement("span");
         span.className = "mark";
         span.dataset.mark = owner[from];
+        span.dataset.start = this.marks[owner[from]].start;
+        span.dataset.end = this.marks[owner[from]].end;
         span.textContent = text;
         this.spans[owner[from]].push(span);
         fragment.append(span);
