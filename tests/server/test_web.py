@@ -122,10 +122,11 @@ def watch_highlight(page: Page, deadline_seconds: float = 90.0) -> dict[str, obj
     Returns `marks` (each mark's text as the page shows it, by index), `polled` (the index of
     the `.speaking` mark at each poll, consecutive repeats dropped), `heard` (the order the page
     itself recorded, every mark it highlighted), whether anything was left highlighted, and
-    `off_by`: how far, at worst, the audio clock stood outside the highlighted mark's times.
+    `off_by`: how far, at worst, the audio clock stood outside the highlighted mark's times, and
+    `ahead`: how far, at worst, a highlighted word started past the end of the audio received.
     """
     polled: list[int] = []
-    off_by = 0.0
+    off_by = ahead = 0.0
     deadline = time.monotonic() + deadline_seconds
     while True:
         assert time.monotonic() < deadline, "playback did not end in time"
@@ -134,12 +135,14 @@ def watch_highlight(page: Page, deadline_seconds: float = 90.0) -> dict[str, obj
                 const view = document.getElementById('spoken');
                 const speaking = view.querySelector('.speaking');
                 // Where playback is: the audio element's time on replay; live, the AudioContext
-                // clock from the stream's first scheduled sample, if it played without a gap.
+                // clock from the stream's first scheduled sample, while no gap has come (a stream
+                // that ran dry holds its words back; the page's clock allows for that, this not).
                 const element = document.getElementById('player');
-                const live = !element.paused ? element.currentTime
-                    : streaming && streaming.stretches.length === 1
-                    ? audioContext.currentTime - (audioContext.outputLatency || 0) - streaming.stretches[0].at : null;
-                return { state: document.getElementById('state').dataset.state, view: view.dataset.state,
+                const first = streaming && streaming.stretches.length === 1 ? streaming.stretches[0] : null;
+                const clock = first && audioContext.currentTime - (audioContext.outputLatency || 0) - first.at;
+                const live = !element.paused ? element.currentTime : first && clock <= first.seconds ? clock : null;
+                const received = element.paused && streaming ? streaming.scheduled : null;
+                return { state: document.getElementById('state').dataset.state, view: view.dataset.state, received,
                          speaking: speaking ? Number(speaking.dataset.mark) : -1, live,
                          start: speaking ? Number(speaking.dataset.start) : null,
                          end: speaking ? Number(speaking.dataset.end) : null };
@@ -150,6 +153,8 @@ def watch_highlight(page: Page, deadline_seconds: float = 90.0) -> dict[str, obj
             polled.append(now["speaking"])
         if now["speaking"] >= 0 and now["live"] is not None:
             off_by = max(off_by, now["start"] - now["live"], now["live"] - now["end"])
+        if now["speaking"] >= 0 and now["received"] is not None:
+            ahead = max(ahead, now["start"] - now["received"])
         if now["state"] == "done" and now["view"] == "stopped":
             break
         page.wait_for_timeout(15)
@@ -165,7 +170,7 @@ def watch_highlight(page: Page, deadline_seconds: float = 90.0) -> dict[str, obj
                      left: view.querySelectorAll('.speaking, .spoken').length, count: Number(view.dataset.marks) };
         }""",
         polled,
-    ) | {"off_by": off_by}
+    ) | {"off_by": off_by, "ahead": ahead}
 
 
 def assert_highlighting_followed(seen: dict[str, object]) -> None:
@@ -180,6 +185,7 @@ def assert_highlighting_followed(seen: dict[str, object]) -> None:
     assert seen["left"] == 0, "something is still highlighted after playback ended"
     # The highlighted word is the one playing (give or take an animation frame and a poll).
     assert seen["off_by"] < 0.2, f"the highlight was {seen['off_by']:.3f} s away from the audio"
+    assert seen["ahead"] <= 0, f"a word was highlighted {seen['ahead']:.3f} s past the audio received"
 
 
 def test_the_word_being_heard_is_highlighted(server: Server) -> None:
@@ -204,6 +210,28 @@ def test_the_word_being_heard_is_highlighted(server: Server) -> None:
             assert page.is_visible("#text") and page.is_hidden("#spoken")
             assert page.input_value("#text") == MIXED
             assert page.evaluate("document.activeElement.id") == "text"
+        finally:
+            browser.close()
+
+
+def test_highlight_waits_when_the_stream_runs_dry(server: Server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(server.url + "/")
+            # 30 kB/s is slower than the stream's base64 PCM (24 kHz: 64 kB/s): playback must stall.
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions",
+                     {"offline": False, "latency": 0, "downloadThroughput": 30_000, "uploadThroughput": 1_000_000})
+            page.fill("#text", MIXED)
+            seen = synthesize_and_watch(page)
+            assert page.evaluate("streaming.stretches.length") > 1, "the stream never ran dry"
+            assert seen["marks"] == ["Hello", "world", "this", "is", "warm", "speech", "你", "好", "世", "界"]
+            assert_highlighting_followed(seen)
         finally:
             browser.close()
 
