@@ -105,6 +105,7 @@ def test_error_is_shown_to_the_user(server: Server) -> None:
 
 # The emoji is not spoken but shifts every later offset by one code point (two UTF-16 units).
 MIXED = "Hello 😀 world, this is warm speech. 你好世界。"
+MIXED_MARKS = ["Hello", "world", "this", "is", "warm", "speech", "你", "好", "世", "界"]
 SSML_EXAMPLE = (
     '<speak>我们去<phoneme alphabet="pinyin" ph="yin2 hang2">银行</phoneme>取钱。'
     '<break time="300ms"/>Then we go home.</speak>'
@@ -198,12 +199,18 @@ def test_the_word_being_heard_is_highlighted(server: Server) -> None:
             page.goto(server.url + "/")
             page.fill("#text", MIXED)
             seen = synthesize_and_watch(page)
-            assert seen["marks"] == ["Hello", "world", "this", "is", "warm", "speech", "你", "好", "世", "界"]
+            assert seen["marks"] == MIXED_MARKS
             assert_highlighting_followed(seen)
             # Replaying the kept audio highlights again, by the audio element's clock.
             page.evaluate("document.getElementById('player').play()")
             page.wait_for_selector("#spoken[data-state='playing']")
             assert_highlighting_followed(watch_highlight(page))
+            # A new request mid-replay stops the replay and its highlight; the new one starts afresh.
+            page.evaluate("document.getElementById('player').play()")
+            page.wait_for_function("document.getElementById('spoken').dataset.heard.split(' ').length >= 3")
+            seen = synthesize_and_watch(page)
+            assert page.evaluate("document.getElementById('player').paused")
+            assert_highlighting_followed(seen)
             # The view shows exactly what was sent; a click on it returns to the editable text.
             assert page.is_hidden("#text") and page.inner_text("#spoken") == MIXED
             page.click("#spoken")
@@ -230,7 +237,7 @@ def test_highlight_waits_when_the_stream_runs_dry(server: Server) -> None:
             page.fill("#text", MIXED)
             seen = synthesize_and_watch(page)
             assert page.evaluate("streaming.stretches.length") > 1, "the stream never ran dry"
-            assert seen["marks"] == ["Hello", "world", "this", "is", "warm", "speech", "你", "好", "世", "界"]
+            assert seen["marks"] == MIXED_MARKS
             assert_highlighting_followed(seen)
         finally:
             browser.close()
@@ -270,7 +277,8 @@ def test_ssml_in_the_page(server: Server) -> None:
                 page.fill("#text", invalid)
                 page.click("#go")
                 page.wait_for_selector("#state[data-state='failed']", timeout=30_000)
-                assert re.search(r"SSML line \d+, column \d+: \S", page.inner_text("#error")), page.inner_text("#error")
+                error = page.inner_text("#error")
+                assert re.search(r"SSML line \d+, column \d+: \S", error), error
                 assert page.is_visible("#text"), "the text to fix should stay editable"
         finally:
             browser.close()

@@ -113,6 +113,7 @@ class StreamPlayer {
   }
   stop() {
     this.complete = true;
+    this.nextTime = 0;  // ended() from now on
     for (const source of this.sources) source.stop();
     this.sources.clear();
   }
@@ -214,9 +215,15 @@ class Highlighter {
   }
   show(index, passed) {
     if (index === this.current && passed === this.passed) return;
-    for (const span of this.spans[this.current] || []) { span.classList.remove("speaking"); span.removeAttribute("aria-current"); }
+    for (const span of this.spans[this.current] || []) {
+      span.classList.remove("speaking");
+      span.removeAttribute("aria-current");
+    }
     this.spans.forEach((spans, i) => spans.forEach((span) => span.classList.toggle("spoken", i < passed && i !== index)));
-    for (const span of this.spans[index] || []) { span.classList.add("speaking"); span.setAttribute("aria-current", "true"); }
+    for (const span of this.spans[index] || []) {
+      span.classList.add("speaking");
+      span.setAttribute("aria-current", "true");
+    }
     this.current = index;
     this.passed = passed;
     if (index >= 0 && this.heard[this.heard.length - 1] !== index) {
@@ -234,7 +241,9 @@ function tagMask(chars) {
     if (!inTag && c === "<") inTag = true;
     if (!inTag) return;
     mask[i] = 1;
-    if (quote) { if (c === quote) quote = null; } else if (c === '"' || c === "'") quote = c; else if (c === ">") inTag = false;
+    if (quote) { if (c === quote) quote = null; }
+    else if (c === '"' || c === "'") quote = c;
+    else if (c === ">") inTag = false;
   });
   return mask;
 }
@@ -300,6 +309,7 @@ async function synthesize(event) {
   $("notice").hidden = true;
   setState("busy", "合成中… / Synthesizing…");
   if (streaming) streaming.stop();
+  if (highlighter) highlighter.halt();
   $("player").pause();
   audioContext = audioContext || new AudioContext();
   await audioContext.resume();
@@ -308,6 +318,7 @@ async function synthesize(event) {
     speed: parseFloat($("speed").value), response_format: "pcm", stream_format: "sse",
     download_format: $("format").value,
   };
+  let followed = false;  // this request's text is on show, highlighted as it plays
   try {
     const response = await fetch("/v1/audio/speech", {
       method: "POST", headers: headers(true), body: JSON.stringify(body),
@@ -315,14 +326,14 @@ async function synthesize(event) {
     if (!response.ok) throw new Error(await errorMessage(response));
     const ignored = response.headers.get("X-SSML-Ignored-Tags");
     if (ignored) {
-      $("notice").textContent = `未支持的 SSML 标签，按文本朗读 / SSML tags not supported, read as text: ${ignored}`;
+      $("notice").textContent = `未支持的 SSML 标签，按文本朗读 / SSML tags read as text: ${ignored}`;
       $("notice").hidden = false;
     }
     const sampleRate = parseInt(response.headers.get("X-Sample-Rate"), 10);
     streaming = new StreamPlayer(audioContext, sampleRate);
-    if (highlighter) highlighter.halt();
     highlighter = new Highlighter($("spoken"), body.input);
     highlighter.follow(streaming);
+    followed = true;
     showSpoken(true);
     const pcmChunks = [];
     let audioUrl = null;
@@ -355,6 +366,7 @@ async function synthesize(event) {
     await downloadLink(audioUrl, body.download_format);
   } catch (error) {
     if (streaming) streaming.complete = true;
+    if (!followed) showSpoken(false);  // refused: back to the text, to fix it
     setState("failed", "失败 / Failed");
     $("error").textContent = error.message;
     $("error").hidden = false;
@@ -369,12 +381,15 @@ $("form").addEventListener("submit", synthesize);
 $("spoken").addEventListener("click", editText);
 $("edit").addEventListener("click", editText);
 $("ssml-example").addEventListener("click", () => { $("text").value = SSML_EXAMPLE; editText(); });
-// Replaying the kept copy highlights too: the element's own clock is the stream's.
+// Replaying the kept copy highlights too: the element's own clock is the stream's. It ends at the
+// element's next pause (one that reaches its end pauses too).
 $("player").addEventListener("play", () => {
   if (!replay) return;
   if (highlighter !== replay) { highlighter.halt(); highlighter = replay; highlighter.render(); }
   const element = $("player");
+  let paused = false;
+  element.addEventListener("pause", () => { paused = true; }, { once: true });
   showSpoken(true);
-  highlighter.follow({ position: () => element.currentTime, ended: () => element.paused || element.ended });
+  highlighter.follow({ position: () => element.currentTime, ended: () => paused });
 });
 loadVoices();
