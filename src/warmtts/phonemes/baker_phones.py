@@ -10,8 +10,7 @@ import logging
 from collections.abc import Mapping, Sequence
 
 from warmtts.phonemes.zh_prosody import ProsodicWord
-
-Span = tuple[int, int]
+from warmtts.text.source import Span
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from warmtts.text.scripts import HAN
-from warmtts.text.source import SourceText
+from warmtts.text.source import SourceText, Span
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Heard:
     """A stretch of speech and the input it stands for (None: something we added, such as a
     joining word)."""
 
-    span: tuple[int, int] | None
+    span: Span | None
     start: float
     end: float
 
@@ -49,11 +49,11 @@ _WORD = rf"(?:(?!{HAN.pattern})[^\W_])+(?:['’.\-](?:(?!{HAN.pattern})[^\W_])+)
 _TOKEN = re.compile(rf"{_NUMBER}(?:{HAN.pattern})?|{HAN.pattern}|{_WORD}|[^\w\s]")
 
 
-def input_tokens(source: SourceText) -> list[tuple[int, int]]:
+def input_tokens(source: SourceText) -> list[Span]:
     """The stretches of the input a mark may cover, in order: a Han character, a word, a number
     with its sign, unit and one Han measure word after it ("2026年", "$25.50", "3.5℃"), or a
     spoken symbol (&, +, @); never punctuation."""
-    tokens: list[tuple[int, int]] = []
+    tokens: list[Span] = []
     for match in _TOKEN.finditer(source.text):
         text = match.group()
         if len(text) == 1 and unicodedata.category(text).startswith("P") and text not in "&@#%％":
@@ -64,7 +64,7 @@ def input_tokens(source: SourceText) -> list[tuple[int, int]]:
     return tokens
 
 
-def marks_for(heard: Iterable[Heard], tokens: Sequence[tuple[int, int]]) -> list[Mark]:
+def marks_for(heard: Iterable[Heard], tokens: Sequence[Span]) -> list[Mark]:
     """Marks over `tokens` timed by what was `heard`. A stretch of speech standing for several
     tokens joins them into one mark ("Nov 24" read from a date), and marks whose times would
     overlap or run backwards are joined too, so the result is in order and never overlaps."""

@@ -3,7 +3,8 @@
 wetext gets integers, decimals, percentages, fractions, dates, times, units, scores and most
 money right; these rules cover what it misses: digit strings read digit by digit (rooms,
 flights, postcodes, account numbers; 1 as 幺), 2 as 两 before measure words, 第N ranges,
-thousands separators, foreign money with 万/亿, negative percentages, ‰ and & between words.
+thousands separators, foreign money with 万/亿, negative percentages, ‰, & between words, and
+model numbers after a hyphen (GPT-5 is not GPT负五).
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ RULES: tuple[Rule, ...] = (
     (re.compile(rf"(?<![\d.第])2(?=(?:{_MEASURES}))"), lambda m: "两"),
     # $1.5亿 → 1.5亿美元
     (re.compile(r"([$€£])\s*(\d+(?:\.\d+)?)\s*([万亿])"), lambda m: f"{m.group(2)}{m.group(3)}{_CURRENCY[m.group(1)]}"),
+    # GPT-5 / COVID-19 → GPT 5: a hyphen after a Latin name joins a model number, not a minus sign
+    (re.compile(r"(?<=[A-Za-z])-(?=\d)"), lambda m: " "),
     # -10% → 负10%: wetext says 百分之负十
     (re.compile(r"(?<![\d.])-(\d+(?:\.\d+)?)%"), lambda m: f"负{m.group(1)}%"),
     # 5‰ → 千分之5

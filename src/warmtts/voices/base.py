@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
+from warmtts.text.source import Span
 from warmtts.voices.params import SynthesisParams
 
 if TYPE_CHECKING:
@@ -23,9 +24,6 @@ class VoiceInfo:
     engine: Literal["fastspeech2+mbmelgan", "piper-vits"]
     description: str = ""
     license: str = ""
-
-
-Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
