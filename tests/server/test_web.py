@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import httpx
 import pytest
 
 from tests.server.conftest import Server
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -34,7 +40,7 @@ def test_synthesize_in_the_browser(server: Server, artifacts: Path) -> None:
         try:
             page = browser.new_page()
             page.goto(server.url + "/")
-            assert page.get_by_role("button").inner_text() == "开始合成 / Synthesize"
+            assert page.locator("#go").inner_text() == "开始合成 / Synthesize"
             page.wait_for_selector("#voice option[value='zh-baker']", state="attached")
             page.fill("#text", TEXT)
             page.select_option("#format", "mp3")
@@ -93,5 +99,186 @@ def test_error_is_shown_to_the_user(server: Server) -> None:
             page.click("#go")
             page.wait_for_selector("#state[data-state='failed']", timeout=30_000)
             assert "input is empty" in page.inner_text("#error")
+        finally:
+            browser.close()
+
+
+# The emoji is not spoken but shifts every later offset by one code point (two UTF-16 units).
+MIXED = "Hello 😀 world, this is warm speech. 你好世界。"
+MIXED_MARKS = ["Hello", "world", "this", "is", "warm", "speech", "你", "好", "世", "界"]
+SSML_EXAMPLE = (
+    '<speak>我们去<phoneme alphabet="pinyin" ph="yin2 hang2">银行</phoneme>取钱。'
+    '<break time="300ms"/>Then we go home.</speak>'
+)
+
+
+def synthesize_and_watch(page: Page) -> dict[str, object]:
+    page.click("#go")
+    return watch_highlight(page)
+
+
+def watch_highlight(page: Page, deadline_seconds: float = 90.0) -> dict[str, object]:
+    """Poll the page's text view until the stream is done and its playback has ended.
+
+    Returns `marks` (each mark's text as the page shows it, by index), `polled` (the index of
+    the `.speaking` mark at each poll, consecutive repeats dropped), `heard` (the order the page
+    itself recorded, every mark it highlighted), whether anything was left highlighted, and
+    `off_by`: how far, at worst, the audio clock stood outside the highlighted mark's times, and
+    `ahead`: how far, at worst, a highlighted word started past the end of the audio received.
+    """
+    polled: list[int] = []
+    off_by = ahead = 0.0
+    deadline = time.monotonic() + deadline_seconds
+    while True:
+        assert time.monotonic() < deadline, "playback did not end in time"
+        now = page.evaluate(
+            """() => {
+                const view = document.getElementById('spoken');
+                const speaking = view.querySelector('.speaking');
+                // Where playback is: the audio element's time on replay; live, the AudioContext
+                // clock from the stream's first scheduled sample, while no gap has come (a stream
+                // that ran dry holds its words back; the page's clock allows for that, this not).
+                const element = document.getElementById('player');
+                const first = streaming && streaming.stretches.length === 1 ? streaming.stretches[0] : null;
+                const clock = first && audioContext.currentTime - (audioContext.outputLatency || 0) - first.at;
+                const live = !element.paused ? element.currentTime : first && clock <= first.seconds ? clock : null;
+                const received = element.paused && streaming ? streaming.scheduled : null;
+                return { state: document.getElementById('state').dataset.state, view: view.dataset.state, received,
+                         speaking: speaking ? Number(speaking.dataset.mark) : -1, live,
+                         start: speaking ? Number(speaking.dataset.start) : null,
+                         end: speaking ? Number(speaking.dataset.end) : null };
+            }"""
+        )
+        assert now["state"] != "failed", page.inner_text("#error")
+        if now["speaking"] >= 0 and (not polled or polled[-1] != now["speaking"]):
+            polled.append(now["speaking"])
+        if now["speaking"] >= 0 and now["live"] is not None:
+            off_by = max(off_by, now["start"] - now["live"], now["live"] - now["end"])
+        if now["speaking"] >= 0 and now["received"] is not None:
+            ahead = max(ahead, now["start"] - now["received"])
+        if now["state"] == "done" and now["view"] == "stopped":
+            break
+        page.wait_for_timeout(15)
+    return page.evaluate(
+        """(polled) => {
+            const view = document.getElementById('spoken');
+            const marks = [];
+            for (const span of view.querySelectorAll('.mark')) {
+                const i = Number(span.dataset.mark);
+                marks[i] = (marks[i] || '') + span.textContent;
+            }
+            return { marks, polled, heard: (view.dataset.heard || '').split(' ').filter(Boolean).map(Number),
+                     left: view.querySelectorAll('.speaking, .spoken').length, count: Number(view.dataset.marks) };
+        }""",
+        polled,
+    ) | {"off_by": off_by, "ahead": ahead}
+
+
+def assert_highlighting_followed(seen: dict[str, object]) -> None:
+    marks, polled, heard = seen["marks"], seen["polled"], seen["heard"]
+    assert isinstance(marks, list) and isinstance(polled, list) and isinstance(heard, list)
+    assert seen["count"] == len(marks)
+    # Polled from outside while it played: the highlight moved forward through several words.
+    assert len(polled) >= 4, f"highlight seen on only {polled}"
+    assert polled == sorted(polled), f"highlight went backwards: {polled}"
+    # The page's own record: every word was highlighted, once each, in order.
+    assert heard == list(range(len(marks))), f"highlighted {heard} of {len(marks)} marks"
+    assert seen["left"] == 0, "something is still highlighted after playback ended"
+    # The highlighted word is the one playing (give or take an animation frame and a poll).
+    assert seen["off_by"] < 0.2, f"the highlight was {seen['off_by']:.3f} s away from the audio"
+    assert seen["ahead"] <= 0, f"a word was highlighted {seen['ahead']:.3f} s past the audio received"
+
+
+def test_the_word_being_heard_is_highlighted(server: Server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(server.url + "/")
+            page.fill("#text", MIXED)
+            seen = synthesize_and_watch(page)
+            assert seen["marks"] == MIXED_MARKS
+            assert_highlighting_followed(seen)
+            # Replaying the kept audio highlights again, by the audio element's clock.
+            page.evaluate("document.getElementById('player').play()")
+            page.wait_for_selector("#spoken[data-state='playing']")
+            assert_highlighting_followed(watch_highlight(page))
+            # A new request mid-replay stops the replay and its highlight; the new one starts afresh.
+            page.evaluate("document.getElementById('player').play()")
+            page.wait_for_function("document.getElementById('spoken').dataset.heard.split(' ').length >= 3")
+            seen = synthesize_and_watch(page)
+            assert page.evaluate("document.getElementById('player').paused")
+            assert_highlighting_followed(seen)
+            # The view shows exactly what was sent; a click on it returns to the editable text.
+            assert page.is_hidden("#text") and page.inner_text("#spoken") == MIXED
+            page.click("#spoken")
+            assert page.is_visible("#text") and page.is_hidden("#spoken")
+            assert page.input_value("#text") == MIXED
+            assert page.evaluate("document.activeElement.id") == "text"
+        finally:
+            browser.close()
+
+
+def test_highlight_waits_when_the_stream_runs_dry(server: Server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(server.url + "/")
+            # 30 kB/s is slower than the stream's base64 PCM (24 kHz: 64 kB/s): playback must stall.
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions",
+                     {"offline": False, "latency": 0, "downloadThroughput": 30_000, "uploadThroughput": 1_000_000})
+            page.fill("#text", MIXED)
+            seen = synthesize_and_watch(page)
+            assert page.evaluate("streaming.stretches.length") > 1, "the stream never ran dry"
+            assert seen["marks"] == MIXED_MARKS
+            assert_highlighting_followed(seen)
+        finally:
+            browser.close()
+
+
+def test_ssml_in_the_page(server: Server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(server.url + "/")
+            page.click("#ssml-example")
+            assert page.input_value("#text") == SSML_EXAMPLE
+            seen = synthesize_and_watch(page)
+            # Marks point into the SSML source's text, never into its tags, which are shown dimmed.
+            assert seen["marks"] == ["我", "们", "去", "银", "行", "取", "钱", "Then", "we", "go", "home"]
+            assert_highlighting_followed(seen)
+            assert page.inner_text("#spoken") == SSML_EXAMPLE
+            tags = page.eval_on_selector_all("#spoken .tag", "tags => tags.map(t => t.textContent)")
+            assert tags == ["<speak>", '<phoneme alphabet="pinyin" ph="yin2 hang2">', "</phoneme>",
+                            '<break time="300ms"/>', "</speak>"]
+            assert page.eval_on_selector_all("#spoken .tag", "tags => tags.every(t => t.ariaHidden === 'true')")
+            assert page.is_hidden("#error") and page.is_hidden("#notice")
+
+            # A tag the server does not know is read as text and named on the page.
+            page.click("#edit")
+            page.fill("#text", "<speak>Hello <whisper>world</whisper>.</speak>")
+            seen = synthesize_and_watch(page)
+            assert seen["marks"] == ["Hello", "world"]
+            assert page.is_visible("#notice") and "whisper" in page.inner_text("#notice")
+
+            # Invalid SSML: the server's 400 message, with its line and column, is shown.
+            page.click("#edit")
+            for invalid in ['<speak><break time="fast"/></speak>', "<speak>Hello <s>world</speak>"]:
+                page.fill("#text", invalid)
+                page.click("#go")
+                page.wait_for_selector("#state[data-state='failed']", timeout=30_000)
+                error = page.inner_text("#error")
+                assert re.search(r"SSML line \d+, column \d+: \S", error), error
+                assert page.is_visible("#text"), "the text to fix should stay editable"
         finally:
             browser.close()
