@@ -96,20 +96,6 @@ def test_estimates_follow_real_steps() -> None:
     assert cap.load == pytest.approx(0.15, rel=0.01)
 
 
-def test_a_burst_of_first_steps_does_not_inflate_the_estimate() -> None:
-    """A first step is a small window plus its whole sentence's acoustic model: 18 of them in a
-    row (a burst starting) cost 0.6 s per 0.25 s of audio, yet the voice, run to the end,
-    costs the vocoder's 0.1 per second plus the acoustic model's 0.5 s per 5 s sentence."""
-    cap = capacity()
-    reservation = cap.reserve("zh", 400, 1.0)
-    for _ in range(18):
-        reservation.progress(compute_seconds=0.525, audio_seconds=0.25, chars=1, contended=True, opens=5.0)
-    assert cap.rtf("zh") == pytest.approx(0.2, rel=0.05)  # the old single ratio said 2.1
-    for _ in range(60):  # then the windows: the vocoder alone
-        reservation.progress(compute_seconds=0.3, audio_seconds=3.0, chars=12, contended=True)
-    assert cap.rtf("zh") == pytest.approx(0.2, rel=0.05)
-
-
 def test_speed_changes_audio_per_character_not_the_voice_estimate() -> None:
     cap = capacity()
     fast = cap.reserve("zh", 400, 2.0)

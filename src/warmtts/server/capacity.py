@@ -35,37 +35,22 @@ _MIN_SPARE = 0.05  # a full machine still starts streams, slowly, as playing one
 
 @dataclass
 class VoiceSpeed:
-    """Decayed sums of what a voice's steps cost, so recent and longer steps count most.
+    """Decayed sums of what a voice's steps cost, so recent and longer steps count most."""
 
-    A step is a vocoder window; a run's first step also runs the acoustic model for the whole
-    run. Counted together, a burst of first steps (0.25 s of audio each, plus a sentence's
-    acoustic model) would make the voice look several times slower than it is, so the two
-    are learned apart: the vocoder's cost per second of the windows' audio, and the acoustic
-    model's (what a first step cost beyond its window) per second of its runs' audio.
-    """
-
-    compute_seconds: float  # the windows' (vocoder and encoding)
+    compute_seconds: float
     audio_seconds: float
     chars: float  # at speed 1: a character at speed 2 counts half
-    acoustic_seconds: float = 0.0
-    acoustic_audio: float = 1.0  # the audio of the runs whose acoustic model was counted
 
     @property
     def rtf(self) -> float:
-        return self.compute_seconds / self.audio_seconds + self.acoustic_seconds / self.acoustic_audio
+        return self.compute_seconds / self.audio_seconds
 
     @property
     def audio_per_char(self) -> float:
         """Audio seconds per input character at speed 1."""
         return self.audio_seconds / self.chars
 
-    def observe(self, compute_seconds: float, audio_seconds: float, chars: float, opens: float = 0.0) -> None:
-        """One step; `opens` is the audio of the run whose acoustic model it also ran."""
-        if opens > 0:
-            window = self.compute_seconds / self.audio_seconds * audio_seconds
-            self.acoustic_seconds = self.acoustic_seconds * DECAY + max(0.0, compute_seconds - window)
-            self.acoustic_audio = self.acoustic_audio * DECAY + opens
-            compute_seconds = min(compute_seconds, window)
+    def observe(self, compute_seconds: float, audio_seconds: float, chars: float) -> None:
         self.compute_seconds = self.compute_seconds * DECAY + compute_seconds
         self.audio_seconds = self.audio_seconds * DECAY + audio_seconds
         self.chars = self.chars * DECAY + chars
@@ -91,15 +76,10 @@ class Reservation:
         self.finished = False  # all of it has been computed; what is left is sending it
         self.released = False
 
-    def progress(
-        self, compute_seconds: float, audio_seconds: float, chars: int, contended: bool, opens: float = 0.0
-    ) -> None:
-        """A step finished: what is left to do, and (if every worker was busy) the voice's speed;
-        `opens`: the step also ran the acoustic model of a run of that much model audio."""
+    def progress(self, compute_seconds: float, audio_seconds: float, chars: int, contended: bool) -> None:
+        """A step finished: what is left to do, and (if every worker was busy) the voice's speed."""
         if contended:  # in the model's audio, which the stretch does not change the cost of
-            self._capacity.observe(
-                self.voice, compute_seconds, audio_seconds * self.stretch, chars / self.model_speed, opens
-            )
+            self._capacity.observe(self.voice, compute_seconds, audio_seconds * self.stretch, chars / self.model_speed)
         self.remaining_chars = max(0, self.remaining_chars - chars)
         self.started = True
 
@@ -133,12 +113,12 @@ class Capacity:
         with self._lock:
             self._speeds[voice] = VoiceSpeed(compute_seconds, max(audio_seconds, 1e-3), max(chars, 1))
 
-    def observe(self, voice: str, compute_seconds: float, audio_seconds: float, chars: float, opens: float = 0.0) -> None:
+    def observe(self, voice: str, compute_seconds: float, audio_seconds: float, chars: float) -> None:
         if audio_seconds <= 0 or chars <= 0:
             return
         with self._lock:
             speed = self._speeds.setdefault(voice, VoiceSpeed(**vars(_UNMEASURED)))
-            speed.observe(compute_seconds, audio_seconds, chars, opens)
+            speed.observe(compute_seconds, audio_seconds, chars)
 
     def rtf(self, voice: str) -> float:
         return self._speeds.get(voice, _UNMEASURED).rtf

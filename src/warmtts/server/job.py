@@ -78,7 +78,6 @@ class _Step:
     compute_seconds: float
     last: bool
     contended: bool = False  # every worker was busy when it started
-    opens: float = 0.0  # it ran the acoustic model of a run of this much audio (model seconds)
     kept: bytes | None = None  # the whole file in the kept format, on the last step
 
 
@@ -153,7 +152,7 @@ class Job:
         data = self._frame(self._encoder.feed(pcm), chunk.source_chars, chunk.marks)  # type: ignore[union-attr]
         if self._keeper is not None:
             self._keeper.feed(pcm)
-        return _Step(data, chunk.seconds, chunk.source_chars, time.perf_counter() - started, False, contended, chunk.opens)
+        return _Step(data, chunk.seconds, chunk.source_chars, time.perf_counter() - started, False, contended)
 
     def _open_encoders(self) -> None:
         from warmtts.audio.encode import FileEncoder, make_encoder
@@ -215,7 +214,7 @@ class Job:
                     self._first_audio_at = time.perf_counter()
                     metrics.ttfa.labels(route).observe(self._first_audio_at - self._arrived)
                 self._audio_seconds += step.audio_seconds
-                self._reservation.progress(step.compute_seconds, step.audio_seconds, step.chars, step.contended, step.opens)
+                self._reservation.progress(step.compute_seconds, step.audio_seconds, step.chars, step.contended)
                 metrics.audio.labels(self.voice).inc(step.audio_seconds)
             if self._compute_seconds > self._services.timeout_seconds and not step.last:
                 raise SynthesisTimeoutError(

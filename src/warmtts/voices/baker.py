@@ -89,8 +89,7 @@ class BakerVoice:
             return
         mel, frames = self.mel(phonemized, params)
         seconds = frames[: len(phonemized.phonemes)].astype(float) * HOP / SAMPLE_RATE  # then eos
-        total = float(frames.sum()) * HOP / SAMPLE_RATE
-        timing: Timing | None = Timing(0.0, tuple(seconds.tolist()), total)
+        timing: Timing | None = Timing(0.0, tuple(seconds.tolist()))
         for audio, final in decode_windows(self.vocode, mel, 1, HOP, self.windows):
             yield Speech(self.level.apply(audio), final, timing)
             timing = None

@@ -56,7 +56,6 @@ class Timing:
 
     lead: float
     phonemes: tuple[float, ...]
-    total: float  # the run's audio, seconds: what one acoustic-model call is spent on
 
 
 @dataclass(frozen=True)

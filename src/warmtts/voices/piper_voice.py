@@ -155,4 +155,4 @@ class PiperVoice:
             size = len(id_map[phoneme]) + len(id_map[PAD])
             each.append(float(seconds[at : at + size].sum()))
             at += size
-        return Timing(lead, tuple(each), float(seconds.sum()))
+        return Timing(lead, tuple(each))
