@@ -14,24 +14,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 from xml.parsers import expat
 
 from warmtts.errors import InvalidInputError
-from warmtts.text import say_as
+from warmtts.text import say_as, ssml_values as values
 from warmtts.text.scripts import HAN
 from warmtts.text.source import SourceText, Span
 
-MAX_BREAK_SECONDS = 10.0
-BREAK_STRENGTHS = {"none": 0.0, "x-weak": 0.1, "weak": 0.2, "medium": 0.4, "strong": 0.7, "x-strong": 1.2}
-RATE_WORDS = {"x-slow": 0.5, "slow": 0.75, "medium": 1.0, "default": 1.0, "fast": 1.25, "x-fast": 1.5}
+T = TypeVar("T")
+
 _KNOWN = frozenset({"speak", "break", "say-as", "phoneme", "sub", "prosody", "lang", "voice", "p", "s"})
 _TEXT_ONLY = frozenset({"say-as", "phoneme", "sub"})
 _START = re.compile(r"\ufeff?\s*(?:<\?xml\b[^>]*\?>\s*)?<speak[\s/>]")
-_BREAK_TIME = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(ms|s)")
-_RATE = re.compile(r"([+-]?)(\d+(?:\.\d*)?|\.\d+)(%?)")
-_LANG_TAG = re.compile(r"([A-Za-z]{2,8})(?:[-_][A-Za-z0-9]{1,8})*")
-_PINYIN = re.compile(r"[a-zü]{1,6}[1-5]", re.IGNORECASE)  # ü may be written v
 
 
 @dataclass(frozen=True)
@@ -229,7 +224,7 @@ class _Parser:
             self._flush()
         elif local == "break":
             self._flush()
-            self.parts.append(Pause(self._break_seconds(frame)))
+            self.parts.append(Pause(self._value(frame, values.break_seconds, frame.attrs.get("time"), frame.attrs.get("strength"))))
         elif local == "say-as":
             self._check_say_as(frame)
         elif local == "sub" and "alias" not in attrs:
@@ -310,10 +305,17 @@ class _Parser:
 
     # -- attributes
 
+    def _value(self, frame: _Frame, read: Callable[..., T], *args: Any) -> T:
+        """An attribute read by ssml_values, its ValueError placed at the element."""
+        try:
+            return read(*args)
+        except ValueError as exc:
+            raise self._error_at(frame.offset, str(exc)) from None
+
     def _voicing(self, frame: _Frame) -> Voicing:
         voicing, attrs = frame.voicing, frame.attrs
         if "xml:lang" in attrs and frame.local in ("speak", "lang", "voice", "p", "s"):
-            voicing = Voicing(voicing.voice, self._lang(frame, attrs["xml:lang"]), voicing.rate)
+            voicing = Voicing(voicing.voice, self._value(frame, values.language, attrs["xml:lang"]), voicing.rate)
         elif frame.local == "lang":
             raise self._error_at(frame.offset, "<lang> needs an xml:lang attribute")
         if frame.local == "voice":
@@ -322,52 +324,8 @@ class _Parser:
                 raise self._error_at(frame.offset, "<voice> needs a name attribute")
             voicing = Voicing(name or voicing.voice, voicing.lang, voicing.rate)
         if frame.local == "prosody" and "rate" in attrs:
-            voicing = Voicing(voicing.voice, voicing.lang, voicing.rate * self._rate(frame, attrs["rate"]))
+            voicing = Voicing(voicing.voice, voicing.lang, voicing.rate * self._value(frame, values.rate, attrs["rate"]))
         return voicing
-
-    def _lang(self, frame: _Frame, tag: str) -> str:
-        match = _LANG_TAG.fullmatch(tag.strip())
-        if match is None:
-            raise self._error_at(frame.offset, f"xml:lang {tag!r} is not a language tag such as zh-CN or en-US")
-        return match.group(1).lower()
-
-    def _rate(self, frame: _Frame, value: str) -> float:
-        """A factor: a word (slow, x-fast), N% of the current rate, +N%/-N% a change by N%, or a
-        bare multiplier; 0.1 to 10."""
-        value = value.strip()
-        if value in RATE_WORDS:
-            return RATE_WORDS[value]
-        match = _RATE.fullmatch(value)
-        factor = -1.0
-        if match is not None:
-            sign, number, percent = match.groups()
-            if percent:
-                factor = 1 + float(sign + number) / 100 if sign else float(number) / 100
-            elif not sign:
-                factor = float(number)
-        if not 0.1 <= factor <= 10:
-            raise self._error_at(
-                frame.offset,
-                f"prosody rate {value!r} is not x-slow, slow, medium, fast, x-fast, default, "
-                "a percentage (80%, +20%) or a multiplier from 0.1 to 10",
-            )
-        return factor
-
-    def _break_seconds(self, frame: _Frame) -> float:
-        time, strength = frame.attrs.get("time"), frame.attrs.get("strength")
-        if time is not None:
-            match = _BREAK_TIME.fullmatch(time.strip())
-            if match is None:
-                raise self._error_at(frame.offset, f"break time {time!r} is not a duration such as 500ms or 1.5s")
-            seconds = float(match.group(1)) / (1000 if match.group(2) == "ms" else 1)
-            if seconds > MAX_BREAK_SECONDS:
-                raise self._error_at(frame.offset, f"break time {time!r} is longer than {MAX_BREAK_SECONDS:g}s")
-            return seconds
-        if strength is None:
-            return BREAK_STRENGTHS["medium"]
-        if strength not in BREAK_STRENGTHS:
-            raise self._error_at(frame.offset, f"break strength {strength!r} is not one of {', '.join(BREAK_STRENGTHS)}")
-        return BREAK_STRENGTHS[strength]
 
     def _check_say_as(self, frame: _Frame) -> None:
         if "interpret-as" not in frame.attrs:
@@ -402,15 +360,4 @@ class _Parser:
             return Pronunciation(span, "ipa", ph)
         if alphabet != "pinyin":
             return None
-        syllables = ph.split()
-        for syllable in syllables:
-            if not _PINYIN.fullmatch(syllable.replace("v", "ü").replace("V", "ü")):
-                raise self._error_at(
-                    frame.offset, f"pinyin {syllable!r} is not a syllable with a tone number 1-5, such as hang2"
-                )
-        han = len(HAN.findall(content.text))
-        if han != len(syllables):
-            raise self._error_at(
-                frame.offset, f"pinyin {ph!r} has {len(syllables)} syllables for {han} Han characters"
-            )
-        return Pronunciation(span, "pinyin", ph)
+        return Pronunciation(span, "pinyin", self._value(frame, values.pinyin, ph, len(HAN.findall(content.text))))
