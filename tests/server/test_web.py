@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +34,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_synthesize_in_the_browser(server: Server, artifacts: Path) -> None:
+@contextlib.contextmanager
+def opened(server: Server) -> Iterator[Page]:
+    """The page in a fresh headless Chromium, closed however the test ends."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -40,67 +44,64 @@ def test_synthesize_in_the_browser(server: Server, artifacts: Path) -> None:
         try:
             page = browser.new_page()
             page.goto(server.url + "/")
-            assert page.locator("#go").inner_text() == "开始合成 / Synthesize"
-            page.wait_for_selector("#voice option[value='zh-baker']", state="attached")
-            page.fill("#text", TEXT)
-            page.select_option("#format", "mp3")
-            # Record what the page shows over time: states and progress values.
-            page.evaluate(
-                """() => {
-                    window.seen = { states: [], progress: [] };
-                    new MutationObserver(() => window.seen.states.push(document.getElementById('state').textContent))
-                        .observe(document.getElementById('state'), { childList: true, characterData: true, subtree: true });
-                    setInterval(() => window.seen.progress.push(document.getElementById('progress').value), 10);
-                }"""
-            )
-            tts_before = server.log.read_text().count("route=/tts")
-            page.click("#go")
-            page.wait_for_selector("#state[data-state='done']", timeout=60_000)
-            seen = page.evaluate("window.seen")
-            assert seen["states"][0] == "合成中… / Synthesizing…"
-            assert "播放中，继续合成… / Playing, still synthesizing…" in seen["states"]
-            assert any(0 < p < 1 for p in seen["progress"]), "progress never advanced gradually"
-            assert page.eval_on_selector("#progress", "p => p.value") == 1
-            assert page.inner_text("#ttfa").endswith(" ms")
-            assert float(page.inner_text("#rtf")) > 0
-            duration = page.evaluate(
-                """() => new Promise((resolve, reject) => {
-                    const audio = document.getElementById('player');
-                    if (audio.readyState >= 1) return resolve(audio.duration);
-                    audio.addEventListener('loadedmetadata', () => resolve(audio.duration));
-                    audio.addEventListener('error', () => reject(new Error('audio element cannot play')));
-                })"""
-            )
-            assert 4.0 < duration < 20.0
-            page.wait_for_selector("#download:not([hidden])")
-            assert page.get_attribute("#download", "download") == "warmtts.mp3"
-            # The link is the server's copy of what was streamed, not a second synthesis.
-            kept = httpx.get(server.url + page.get_attribute("#download", "href"))
-            assert kept.status_code == 200 and kept.headers["content-type"] == "audio/mpeg"
-            with av.open(io.BytesIO(kept.content)) as container:
-                stream = container.streams.audio[0]
-                seconds = sum(f.samples for f in container.decode(stream)) / stream.rate
-            assert seconds == pytest.approx(duration, abs=0.1)
-            assert server.log.read_text().count("route=/tts") == tts_before
-            page.screenshot(path=str(artifacts / "web-page.png"), full_page=True)
+            yield page
         finally:
             browser.close()
+
+
+def test_synthesize_in_the_browser(server: Server, artifacts: Path) -> None:
+    with opened(server) as page:
+        assert page.locator("#go").inner_text() == "开始合成 / Synthesize"
+        page.wait_for_selector("#voice option[value='zh-baker']", state="attached")
+        page.fill("#text", TEXT)
+        page.select_option("#format", "mp3")
+        # Record what the page shows over time: states and progress values.
+        page.evaluate(
+            """() => {
+                window.seen = { states: [], progress: [] };
+                new MutationObserver(() => window.seen.states.push(document.getElementById('state').textContent))
+                    .observe(document.getElementById('state'), { childList: true, characterData: true, subtree: true });
+                setInterval(() => window.seen.progress.push(document.getElementById('progress').value), 10);
+            }"""
+        )
+        tts_before = server.log.read_text().count("route=/tts")
+        page.click("#go")
+        page.wait_for_selector("#state[data-state='done']", timeout=60_000)
+        seen = page.evaluate("window.seen")
+        assert seen["states"][0] == "合成中… / Synthesizing…"
+        assert "播放中，继续合成… / Playing, still synthesizing…" in seen["states"]
+        assert any(0 < p < 1 for p in seen["progress"]), "progress never advanced gradually"
+        assert page.eval_on_selector("#progress", "p => p.value") == 1
+        assert page.inner_text("#ttfa").endswith(" ms")
+        assert float(page.inner_text("#rtf")) > 0
+        duration = page.evaluate(
+            """() => new Promise((resolve, reject) => {
+                const audio = document.getElementById('player');
+                if (audio.readyState >= 1) return resolve(audio.duration);
+                audio.addEventListener('loadedmetadata', () => resolve(audio.duration));
+                audio.addEventListener('error', () => reject(new Error('audio element cannot play')));
+            })"""
+        )
+        assert 4.0 < duration < 20.0
+        page.wait_for_selector("#download:not([hidden])")
+        assert page.get_attribute("#download", "download") == "warmtts.mp3"
+        # The link is the server's copy of what was streamed, not a second synthesis.
+        kept = httpx.get(server.url + page.get_attribute("#download", "href"))
+        assert kept.status_code == 200 and kept.headers["content-type"] == "audio/mpeg"
+        with av.open(io.BytesIO(kept.content)) as container:
+            stream = container.streams.audio[0]
+            seconds = sum(f.samples for f in container.decode(stream)) / stream.rate
+        assert seconds == pytest.approx(duration, abs=0.1)
+        assert server.log.read_text().count("route=/tts") == tts_before
+        page.screenshot(path=str(artifacts / "web-page.png"), full_page=True)
 
 
 def test_error_is_shown_to_the_user(server: Server) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(server.url + "/")
-            page.fill("#text", "   ")
-            page.click("#go")
-            page.wait_for_selector("#state[data-state='failed']", timeout=30_000)
-            assert "input is empty" in page.inner_text("#error")
-        finally:
-            browser.close()
+    with opened(server) as page:
+        page.fill("#text", "   ")
+        page.click("#go")
+        page.wait_for_selector("#state[data-state='failed']", timeout=30_000)
+        assert "input is empty" in page.inner_text("#error")
 
 
 # The emoji is not spoken but shifts every later offset by one code point (two UTF-16 units).
@@ -190,95 +191,71 @@ def assert_highlighting_followed(seen: dict[str, object]) -> None:
 
 
 def test_the_word_being_heard_is_highlighted(server: Server) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(server.url + "/")
-            page.fill("#text", MIXED)
-            seen = synthesize_and_watch(page)
-            assert seen["marks"] == MIXED_MARKS
-            assert_highlighting_followed(seen)
-            # Replaying the kept audio highlights again, by the audio element's clock.
-            page.evaluate("document.getElementById('player').play()")
-            page.wait_for_selector("#spoken[data-state='playing']")
-            assert_highlighting_followed(watch_highlight(page))
-            # A new request mid-replay stops the replay and its highlight; the new one starts afresh.
-            page.evaluate("document.getElementById('player').play()")
-            page.wait_for_function("document.getElementById('spoken').dataset.heard.split(' ').length >= 3")
-            seen = synthesize_and_watch(page)
-            assert page.evaluate("document.getElementById('player').paused")
-            assert_highlighting_followed(seen)
-            # The view shows exactly what was sent; a click on it returns to the editable text.
-            assert page.is_hidden("#text") and page.inner_text("#spoken") == MIXED
-            page.click("#spoken")
-            assert page.is_visible("#text") and page.is_hidden("#spoken")
-            assert page.input_value("#text") == MIXED
-            assert page.evaluate("document.activeElement.id") == "text"
-        finally:
-            browser.close()
+    with opened(server) as page:
+        page.fill("#text", MIXED)
+        seen = synthesize_and_watch(page)
+        assert seen["marks"] == MIXED_MARKS
+        assert_highlighting_followed(seen)
+        # Replaying the kept audio highlights again, by the audio element's clock.
+        page.evaluate("document.getElementById('player').play()")
+        page.wait_for_selector("#spoken[data-state='playing']")
+        assert_highlighting_followed(watch_highlight(page))
+        # A new request mid-replay stops the replay and its highlight; the new one starts afresh.
+        page.evaluate("document.getElementById('player').play()")
+        page.wait_for_function("document.getElementById('spoken').dataset.heard.split(' ').length >= 3")
+        seen = synthesize_and_watch(page)
+        assert page.evaluate("document.getElementById('player').paused")
+        assert_highlighting_followed(seen)
+        # The view shows exactly what was sent; a click on it returns to the editable text.
+        assert page.is_hidden("#text") and page.inner_text("#spoken") == MIXED
+        page.click("#spoken")
+        assert page.is_visible("#text") and page.is_hidden("#spoken")
+        assert page.input_value("#text") == MIXED
+        assert page.evaluate("document.activeElement.id") == "text"
 
 
 def test_highlight_waits_when_the_stream_runs_dry(server: Server) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(server.url + "/")
-            # 30 kB/s is slower than the stream's base64 PCM (24 kHz: 64 kB/s): playback must stall.
-            cdp = page.context.new_cdp_session(page)
-            cdp.send("Network.enable")
-            cdp.send("Network.emulateNetworkConditions",
-                     {"offline": False, "latency": 0, "downloadThroughput": 30_000, "uploadThroughput": 1_000_000})
-            page.fill("#text", MIXED)
-            seen = synthesize_and_watch(page)
-            assert page.evaluate("streaming.stretches.length") > 1, "the stream never ran dry"
-            assert seen["marks"] == MIXED_MARKS
-            assert_highlighting_followed(seen)
-        finally:
-            browser.close()
+    with opened(server) as page:
+        # 30 kB/s is slower than the stream's base64 PCM (24 kHz: 64 kB/s): playback must stall.
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions",
+                 {"offline": False, "latency": 0, "downloadThroughput": 30_000, "uploadThroughput": 1_000_000})
+        page.fill("#text", MIXED)
+        seen = synthesize_and_watch(page)
+        assert page.evaluate("streaming.stretches.length") > 1, "the stream never ran dry"
+        assert seen["marks"] == MIXED_MARKS
+        assert_highlighting_followed(seen)
 
 
 def test_ssml_in_the_page(server: Server) -> None:
-    from playwright.sync_api import sync_playwright
+    with opened(server) as page:
+        page.click("#ssml-example")
+        assert page.input_value("#text") == SSML_EXAMPLE
+        seen = synthesize_and_watch(page)
+        # Marks point into the SSML source's text, never into its tags, which are shown dimmed.
+        assert seen["marks"] == ["我", "们", "去", "银", "行", "取", "钱", "Then", "we", "go", "home"]
+        assert_highlighting_followed(seen)
+        assert page.inner_text("#spoken") == SSML_EXAMPLE
+        tags = page.eval_on_selector_all("#spoken .tag", "tags => tags.map(t => t.textContent)")
+        assert tags == ["<speak>", '<phoneme alphabet="pinyin" ph="yin2 hang2">', "</phoneme>",
+                        '<break time="300ms"/>', "</speak>"]
+        assert page.eval_on_selector_all("#spoken .tag", "tags => tags.every(t => t.ariaHidden === 'true')")
+        assert page.is_hidden("#error") and page.is_hidden("#notice")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(server.url + "/")
-            page.click("#ssml-example")
-            assert page.input_value("#text") == SSML_EXAMPLE
-            seen = synthesize_and_watch(page)
-            # Marks point into the SSML source's text, never into its tags, which are shown dimmed.
-            assert seen["marks"] == ["我", "们", "去", "银", "行", "取", "钱", "Then", "we", "go", "home"]
-            assert_highlighting_followed(seen)
-            assert page.inner_text("#spoken") == SSML_EXAMPLE
-            tags = page.eval_on_selector_all("#spoken .tag", "tags => tags.map(t => t.textContent)")
-            assert tags == ["<speak>", '<phoneme alphabet="pinyin" ph="yin2 hang2">', "</phoneme>",
-                            '<break time="300ms"/>', "</speak>"]
-            assert page.eval_on_selector_all("#spoken .tag", "tags => tags.every(t => t.ariaHidden === 'true')")
-            assert page.is_hidden("#error") and page.is_hidden("#notice")
+        # A tag the server does not know is read as text and named on the page.
+        page.click("#edit")
+        page.fill("#text", "<speak>Hello <whisper>world</whisper>.</speak>")
+        seen = synthesize_and_watch(page)
+        assert seen["marks"] == ["Hello", "world"]
+        assert page.is_visible("#notice") and "whisper" in page.inner_text("#notice")
 
-            # A tag the server does not know is read as text and named on the page.
-            page.click("#edit")
-            page.fill("#text", "<speak>Hello <whisper>world</whisper>.</speak>")
-            seen = synthesize_and_watch(page)
-            assert seen["marks"] == ["Hello", "world"]
-            assert page.is_visible("#notice") and "whisper" in page.inner_text("#notice")
-
-            # Invalid SSML: the server's 400 message, with its line and column, is shown.
-            page.click("#edit")
-            for invalid in ['<speak><break time="fast"/></speak>', "<speak>Hello <s>world</speak>"]:
-                page.fill("#text", invalid)
-                page.click("#go")
-                page.wait_for_selector("#state[data-state='failed']", timeout=30_000)
-                error = page.inner_text("#error")
-                assert re.search(r"SSML line \d+, column \d+: \S", error), error
-                assert page.is_visible("#text"), "the text to fix should stay editable"
-        finally:
-            browser.close()
+        # Invalid SSML: the server's 400 message, with its line and column, is shown.
+        page.click("#edit")
+        for invalid in ['<speak><break time="fast"/></speak>', "<speak>Hello <s>world</speak>"]:
+            page.fill("#text", invalid)
+            page.click("#go")
+            page.wait_for_selector("#state[data-state='failed']", timeout=30_000)
+            error = page.inner_text("#error")
+            assert re.search(r"SSML line \d+, column \d+: \S", error), error
+            assert page.is_visible("#text"), "the text to fix should stay editable"
