@@ -11,8 +11,8 @@ from warmtts.server.scheduler import Scheduler
 
 def run_in_order(jobs: list[tuple[str, float, bool]]) -> list[str]:
     """Queue `jobs` (name, due relative to now, first?; each 0.1 s of expected work) while the
-    only worker is busy, then let it go, and return the order they ran in."""
-    scheduler = Scheduler(workers=1)
+    only worker is busy, then let it go, and return the order they ran in (a 0.5 s guard)."""
+    scheduler = Scheduler(workers=1, guard_seconds=0.5)
     scheduler.start()
     order: list[str] = []
     gate = threading.Event()

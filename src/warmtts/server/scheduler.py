@@ -32,7 +32,10 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-GUARD_SECONDS = 0.5  # covers a step already running on every worker, and timing jitter
+# Covers a step already running on every worker, and timing jitter. 0.5 s let streams admitted
+# in a retrying burst run dry by up to 0.23 s (a zh-baker first window is 0.4 s); with 1.0 s two
+# runs of `python -m bench.burst --retry` had none dry (docs/reliability.md).
+GUARD_SECONDS = 1.0
 
 
 @dataclass
