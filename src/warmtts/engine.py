@@ -84,10 +84,14 @@ class Engine:
 
     def voice_for(self, voice_id: str, text: str) -> Voice:
         """The request's main voice; `auto` takes the default voice of the text's language."""
-        voice_id = self.settings.openai_voice_map.get(voice_id.lower(), voice_id)
+        voice_id = self._named(voice_id)
         if voice_id != "auto":
             return self.voices.get(voice_id)
         return self._default_voice(dominant_script(text)) or self.voices.all()[0]
+
+    def _named(self, voice_id: str) -> str:
+        """An OpenAI voice name (alloy, marin…) as the voice it maps to, often `auto`."""
+        return self.settings.openai_voice_map.get(voice_id.lower(), voice_id)
 
     def _voice_for_run(self, script: Script, main: Voice) -> Voice:
         """Han runs go to a Chinese voice and other runs to a non-Chinese one, so a Latin word
@@ -214,6 +218,7 @@ class Engine:
         """
         params = SynthesisParams(speed, pitch, energy)
         limit = self.settings.max_segment_chars
+        voice = self._named(voice)
         if ssml or (ssml is None and isinstance(text, str) and is_ssml(text)):
             document = parse_ssml(text if isinstance(text, str) else "".join(text), self.settings.max_input_chars)
             items: Iterable[Utterance | Silence] = list(ssml_utterances(document, limit))

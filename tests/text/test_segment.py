@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from warmtts.text.segment import Run, iter_sentences, language_runs, pieces, split_sentences, spoken_length
+from warmtts.text.segment import Run, language_runs, pieces, source_sentences, split_sentences, spoken_length
+from warmtts.text.source import SourceText
 
 
 def test_sentences_keep_punctuation_and_skip_abbreviations_and_decimals() -> None:
@@ -18,10 +19,11 @@ def test_sentences_keep_punctuation_and_skip_abbreviations_and_decimals() -> Non
 
 def test_sentences_across_lines_of_a_file() -> None:
     lines = ["Hello world. This is", " a test. 你好", "。好的\n", "end"]
-    assert list(iter_sentences(lines)) == ["Hello world.", "This is a test.", "你好。", "好的", "end"]
+    sentences = source_sentences(SourceText.of(line) for line in lines)
+    assert [s.text for s in sentences] == ["Hello world.", "This is a test.", "你好。", "好的", "end"]
 
 
-def test_iter_sentences_reads_lazily() -> None:
+def test_sentences_are_read_lazily() -> None:
     consumed: list[int] = []
 
     def lines():
@@ -29,8 +31,8 @@ def test_iter_sentences_reads_lazily() -> None:
             consumed.append(i)
             yield f"第{i}句话。"
 
-    first = next(iter_sentences(lines()))
-    assert first == "第0句话。"
+    first = next(source_sentences(SourceText.of(line) for line in lines()))
+    assert first.text == "第0句话。"
     assert len(consumed) <= 2
 
 

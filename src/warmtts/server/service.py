@@ -91,8 +91,7 @@ class SynthesisService:
         """Admit `request` (or raise) and hand back its job; the caller must close it."""
         engine = self.engine()
         text = check_text(request.text, self.settings.max_input_chars)
-        voice = self.settings.openai_voice_map.get(request.voice.lower(), request.voice)
-        stream = engine.synthesize_stream(text, voice, speed=request.speed, pitch=request.pitch)
+        stream = engine.synthesize_stream(text, request.voice, speed=request.speed, pitch=request.pitch)
         try:
             reservation = self.capacity.reserve(stream.voice, len(text), request.speed)
         except BaseException:

@@ -33,9 +33,3 @@ def clean_chars(text: str) -> str:
 def collapse_spaces(text: str) -> str:
     return _SPACES.sub(" ", text)
 
-
-def clean_text(text: str) -> str:
-    """`text` with control/format characters as spaces and runs of spaces collapsed."""
-    if text.isprintable() and "  " not in text:
-        return text
-    return collapse_spaces(clean_chars(text))

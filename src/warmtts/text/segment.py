@@ -102,26 +102,29 @@ def split_sentences(text: str) -> Iterator[str]:
         yield tail
 
 
-def complete_sentences(text: str) -> tuple[list[str], str]:
-    """The sentences of `text` that are surely complete, and the rest: a sentence end at the very
-    end may still grow ("?!"), and text after the last end waits for more."""
+def _complete(text: str) -> int:
+    """Where the surely complete sentences of `text` end: a sentence end at the very end may
+    still grow ("?!"), and text after the last end waits for more."""
     cut = 0
     for end in _sentence_ends(text):
         if end < len(text):
             cut = end
+    return cut
+
+
+def complete_sentences(text: str) -> tuple[list[str], str]:
+    """The sentences of `text` that are surely complete (see _complete), and the rest."""
+    cut = _complete(text)
     return list(split_sentences(text[:cut])), text[cut:]
 
 
 def source_sentences(chunks: Iterable[SourceText]) -> Iterator[SourceText]:
-    """As iter_sentences, keeping each character's place in the input; runs of spaces are
-    collapsed and control characters are spaces."""
+    """Sentences of a text given in chunks (lines of a file), read lazily, each character with
+    its place in the input; runs of spaces are collapsed and control characters are spaces."""
     buffer = SourceText.of("")
     for chunk in chunks:
         buffer = buffer + SourceText(clean_chars(chunk.text), chunk.spans)
-        cut = 0
-        for end in _sentence_ends(buffer.text):
-            if end < len(buffer):
-                cut = end
+        cut = _complete(buffer.text)
         if cut:
             yield from _source_split(buffer[:cut])
             buffer = buffer[cut:]
@@ -148,15 +151,6 @@ def source_pieces(sentence: SourceText, limit: int) -> list[tuple[Piece, SourceT
         result.append((piece, joined[at : at + len(piece.text)]))
         at += len(piece.text) + 1
     return result
-
-
-def iter_sentences(chunks: Iterable[str]) -> Iterator[str]:
-    """Sentences of a text given as an iterable of pieces (lines of a file), read lazily."""
-    buffer = ""
-    for chunk in chunks:
-        sentences, buffer = complete_sentences(buffer + chunk)
-        yield from sentences
-    yield from split_sentences(buffer)
 
 
 HAN_WEIGHT = 3  # a Han character is a syllable: about as much speech as three Latin letters
