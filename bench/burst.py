@@ -49,7 +49,7 @@ from bench.burst_report import (
     summarise_burst,
     summarise_retry,
 )
-from bench.reliability_docs import update_section
+from bench.reliability_sections import update_section
 from bench.serving.memory import PeakRss
 from bench.serving.metrics import IN_FLIGHT, gauge
 from bench.serving.process import ServerProcess

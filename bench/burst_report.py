@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.reliability_docs import TITLES
+from bench.reliability_sections import TITLES
 from bench.stats import ratio, summary
 
 REFUSAL_LIMIT_SECONDS = 0.1

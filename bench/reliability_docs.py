@@ -1,9 +1,6 @@
-"""docs/reliability.md as named sections, each rewritten only by the run that owns it.
+"""Rewrite every section of docs/reliability.md from its results JSON.
 
-    python -m bench.reliability_docs    # rewrite every section from its results JSON
-
-`python -m bench.soak --update-docs` and `python -m bench.burst --update-docs` each replace
-their own section (between its markers) and leave the others as they are.
+    python -m bench.reliability_docs
 """
 
 from __future__ import annotations
@@ -12,55 +9,11 @@ import argparse
 import json
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "reliability.md"
-RESULTS = ROOT / "bench" / "results"
-HEADER = (
-    "# Reliability\n\n"
-    "Each section below is generated from its own results JSON in `bench/results/` by the command it "
-    "names (with `--update-docs`); a run rewrites only its own section.\n"
-)
-TITLES = {
-    "soak": "Load and soak",
-    "burst": "A burst of long streams",
-    "burst-retry": "A burst of long streams, clients retrying",
-}
-COMMANDS = {
-    "soak": "python -m bench.soak --update-docs",
-    "burst": "python -m bench.burst --update-docs",
-    "burst-retry": "python -m bench.burst --retry --update-docs",
-}
-
-
-def markers(name: str) -> tuple[str, str]:
-    begin = f"<!-- reliability:{name}:begin (generated from bench/results/{name}.json; edits here are overwritten) -->"
-    return begin, f"<!-- reliability:{name}:end -->"
-
-
-def replace_section(document: str, name: str, body: str) -> str:
-    """`document` with section `name` replaced by `body`, or appended when it has no such section."""
-    begin, end = markers(name)
-    block = f"{begin}\n{body.strip()}\n{end}"
-    start, stop = document.find(begin), document.find(end)
-    if start < 0 or stop < start:
-        return document.rstrip("\n") + "\n\n" + block + "\n"
-    return document[:start] + block + document[stop + len(end):]
-
-
-def not_run(name: str) -> str:
-    return f"## {TITLES[name]}\n\nNot run yet: `{COMMANDS[name]}` writes this section.\n"
-
-
-def update_section(name: str, body: str, doc: Path = DOC) -> None:
-    existing = doc.read_text(encoding="utf-8") if doc.exists() else HEADER
-    if "<!-- reliability:" not in existing:  # the single-section layout from before: start afresh
-        existing = HEADER
-    doc.write_text(replace_section(existing, name, body), encoding="utf-8")
+from bench import burst_report, soak
+from bench.reliability_sections import DOC, RESULTS, not_run, update_section
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench import burst_report, soak  # imported here: both import this module
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--doc", type=Path, default=DOC)

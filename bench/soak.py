@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from bench.reliability_docs import DOC, TITLES, update_section
+from bench.reliability_sections import DOC, TITLES, update_section
 from bench.serving.metrics import IN_FLIGHT, gauge
 from bench.serving.process import ServerProcess
 from bench.serving.servers import Warmtts

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bench import reliability_docs, soak
+from bench import reliability_sections, soak
 from bench.burst import LONG_TEXT, RetryPolicy, check_environment, retrying
 from bench.burst_report import (
     RETRY_SECTION,
@@ -149,15 +149,15 @@ def test_short_requests_are_judged_on_first_audio_and_rss_on_its_change() -> Non
 
 def test_each_run_rewrites_only_its_own_section(tmp_path: Path) -> None:
     doc = tmp_path / "reliability.md"
-    reliability_docs.update_section("soak", "## Load and soak\n\nfirst soak\n", doc)
-    reliability_docs.update_section("burst", markdown(_result([_whole(0)])), doc)
-    reliability_docs.update_section("soak", "## Load and soak\n\nsecond soak\n", doc)
+    reliability_sections.update_section("soak", "## Load and soak\n\nfirst soak\n", doc)
+    reliability_sections.update_section("burst", markdown(_result([_whole(0)])), doc)
+    reliability_sections.update_section("soak", "## Load and soak\n\nsecond soak\n", doc)
     text = doc.read_text(encoding="utf-8")
     assert text.startswith("# Reliability\n")
     assert "second soak" in text and "first soak" not in text
     assert text.index("second soak") < text.index("## A burst of long streams") and text.count("<!-- reliability:") == 4
     doc.write_text("# Reliability: load and soak\n\nthe old single-section page\n", encoding="utf-8")
-    reliability_docs.update_section("burst", "## A burst of long streams\n\nx\n", doc)
+    reliability_sections.update_section("burst", "## A burst of long streams\n\nx\n", doc)
     assert "old single-section page" not in doc.read_text(encoding="utf-8")
 
 
@@ -271,9 +271,9 @@ def test_a_retry_run_passes_only_when_every_client_got_in_and_judges_every_refus
 
 def test_the_retry_run_writes_its_own_section(tmp_path: Path) -> None:
     doc = tmp_path / "reliability.md"
-    reliability_docs.update_section("burst", markdown(_result([_whole(0)])), doc)
-    reliability_docs.update_section(RETRY_SECTION, retry_markdown(_retry_result([_admitted_after(0, 1)])), doc)
-    reliability_docs.update_section("burst", markdown(_result([_whole(0), _refused(1)])), doc)
+    reliability_sections.update_section("burst", markdown(_result([_whole(0)])), doc)
+    reliability_sections.update_section(RETRY_SECTION, retry_markdown(_retry_result([_admitted_after(0, 1)])), doc)
+    reliability_sections.update_section("burst", markdown(_result([_whole(0), _refused(1)])), doc)
     text = doc.read_text(encoding="utf-8")
     assert "<!-- reliability:burst-retry:begin (generated from bench/results/burst-retry.json;" in text
     assert text.count("## A burst of long streams, clients retrying") == 1 and text.count("<!-- reliability:") == 4

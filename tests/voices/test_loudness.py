@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from warmtts.engine import Engine
-from warmtts.voices.loudness import CEILING, KNEE, Level, calibrate, integrated_lufs, soft_limit
+from warmtts.voices.level import CEILING, KNEE, Level, soft_limit
+from warmtts.voices.loudness import calibrate, integrated_lufs
 from warmtts.voices.model_cache import ModelCache
 from warmtts.voices.onnx_session import Runtime
 

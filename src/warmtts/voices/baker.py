@@ -15,7 +15,7 @@ from warmtts.phonemes.zh_pinyin import ZhG2P
 from warmtts.text.scripts import HAN
 from warmtts.voices.base import Given, Phonemized, Speech, Timing
 from warmtts.voices.catalog import BAKER_INFO
-from warmtts.voices.loudness import Level
+from warmtts.voices.level import Level
 from warmtts.voices.model_cache import file_digest
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams

@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
 from warmtts.text.source import Span
+from warmtts.voices.level import Level
 from warmtts.voices.params import SynthesisParams
-
-if TYPE_CHECKING:
-    from warmtts.voices.loudness import Level
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,7 @@ class Speech:
 class Voice(Protocol):
     info: VoiceInfo
     model_file: Path  # identifies the model in the model cache (its calibration is kept there)
-    level: Level  # the fixed gain and limiter every window passes through (loudness.py)
+    level: Level  # the fixed gain and limiter every window passes through (level.py)
 
     def phonemize(self, text: str, given: Sequence[Given] = ()) -> Phonemized:
         """Normalised text of this voice's language → its phonemes; `given` pronunciations

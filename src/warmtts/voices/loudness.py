@@ -5,18 +5,19 @@ Each voice is measured once per model (ITU-R BS.1770 integrated loudness, throug
 on a calibration sentence of its language; the measure is kept in the model cache beside the
 voice's prepared graphs, so later starts read it back instead of synthesising. The voice then
 applies one fixed gain to every window and a soft limiter that is the same function of each
-sample: neither depends on the window, so the windows of a run still join without a seam.
+sample (level.py): neither depends on the window, so the windows of a run still join without a
+seam.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from warmtts.voices.base import Speech, Voice, joined
+from warmtts.voices.level import Level
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
 
@@ -34,30 +35,6 @@ CALIBRATION_TEXT = {
     "At night the city is quiet, with only a few taxis on the streets.",
 }
 CACHE_PART = "loudness-v2"  # bump when the calibration sentences or the measure change
-
-KNEE = 0.7  # -3.1 dBFS: below it the limiter passes samples unchanged
-CEILING = 0.944  # -0.5 dBFS: no sample goes past it, and resampling has room to overshoot
-
-
-@dataclass(frozen=True)
-class Level:
-    """A fixed gain and the soft limiter after it; `Level()` leaves the model's level as it is."""
-
-    gain: float = 1.0
-
-    def apply(self, audio: np.ndarray) -> np.ndarray:
-        return soft_limit(audio * np.float32(self.gain))
-
-
-def soft_limit(audio: np.ndarray, knee: float = KNEE, ceiling: float = CEILING) -> np.ndarray:
-    """Samples below `knee` unchanged; above it, bent smoothly (tanh, slope 1 at the knee) so
-    none passes `ceiling`. A function of the sample alone, so it adds no seam between windows."""
-    x = np.asarray(audio, np.float32)
-    magnitude = np.abs(x)
-    room = ceiling - knee
-    bent = knee + room * np.tanh((magnitude - knee) / room)
-    return np.where(magnitude > knee, np.sign(x) * bent, x).astype(np.float32)
-
 
 def integrated_lufs(audio: np.ndarray, sample_rate: int) -> float:
     """BS.1770 integrated loudness of mono float audio; -inf for silence. pyloudnorm is imported

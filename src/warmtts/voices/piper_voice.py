@@ -21,7 +21,7 @@ from warmtts.errors import VoiceLoadError
 from warmtts.phonemes.en_espeak import phonemize, word_units
 from warmtts.voices.base import Given, Phonemized, Span, Speech, Timing
 from warmtts.voices.catalog import piper_info
-from warmtts.voices.loudness import Level
+from warmtts.voices.level import Level
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
 from warmtts.voices.vits_split import SplitNames, SplitVits, split_vits
