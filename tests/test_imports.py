@@ -126,3 +126,40 @@ def test_a_layer_never_imports_a_later_one(layer: str) -> None:
         if (_layer(target) or 0) > rank
     )
     assert upward == []
+
+
+# Inside the server, lowest first; the protocols on one level never import each other.
+SERVER_LEVELS = [
+    {"errors", "metrics", "lexicon"},
+    {"stores"},
+    {"synthesis"},
+    {"context"},
+    {"http", "wyoming", "realtime"},
+    {"app"},
+    {"main"},
+]
+
+
+def _server_part(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if parts[:2] == ["warmtts", "server"] and len(parts) > 2 else None
+
+
+def _server_level(part: str) -> int:
+    return next(level for level, parts in enumerate(SERVER_LEVELS) if part in parts)
+
+
+def test_every_server_folder_has_a_level() -> None:
+    parts = {_server_part(module) for module in _graph()} - {None}
+    assert parts <= set().union(*SERVER_LEVELS), "add each new server module or folder to SERVER_LEVELS"
+
+
+def test_the_server_parts_only_look_down() -> None:
+    sideways_or_up = sorted(
+        f"{module} -> {target}"
+        for module, targets in _graph().items()
+        if (part := _server_part(module))
+        for target in targets
+        if (other := _server_part(target)) and other != part and _server_level(other) >= _server_level(part)
+    )
+    assert sideways_or_up == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from warmtts.server.file_store import FileStore
+from warmtts.server.stores.file_store import FileStore
 
 
 def test_names_are_unguessable_and_nothing_outside_is_reachable(tmp_path: Path) -> None:
@@ -51,8 +51,8 @@ def test_the_url_chooses_the_backend_and_bad_settings_stop_the_start(tmp_path: P
     from pydantic import ValidationError
 
     from warmtts.config import Settings
-    from warmtts.server.audio_store import open_store
-    from warmtts.server.s3_store import S3Store
+    from warmtts.server.stores.factory import open_store
+    from warmtts.server.stores.s3_store import S3Store
 
     chosen = open_store(Settings(audio_store_url=f"file://{tmp_path}/clips"))
     assert isinstance(chosen, FileStore) and chosen.folder == tmp_path / "clips"

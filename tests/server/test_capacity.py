@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from warmtts.errors import OverloadedError
-from warmtts.server.capacity import Capacity, Reservation
+from warmtts.server.synthesis.capacity import Capacity, Reservation
 
 # A voice that needs 0.1 s of a worker per second of audio and speaks 0.25 s per character.
 ZH = dict(compute_seconds=1.0, audio_seconds=10.0, chars=40)

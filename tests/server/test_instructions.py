@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from warmtts.server.instructions import read_instructions
+from warmtts.server.http.instructions import read_instructions
 
 
 @pytest.mark.parametrize(

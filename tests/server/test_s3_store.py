@@ -10,7 +10,7 @@ import pytest
 from tests.polling import poll
 from tests.server.s3 import BUCKET, S3Server, running_s3, s3_environment
 from warmtts.errors import StoreUnavailableError
-from warmtts.server.s3_store import S3Store
+from warmtts.server.stores.s3_store import S3Store
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import asyncio
 import threading
 import time
 
-from warmtts.server.scheduler import Scheduler
+from warmtts.server.synthesis.scheduler import Scheduler
 
 
 def run_in_order(jobs: list[tuple[str, float, bool]]) -> list[str]:

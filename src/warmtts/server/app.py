@@ -20,15 +20,15 @@ from fastapi.staticfiles import StaticFiles
 from warmtts import __version__
 from warmtts.config import Settings
 from warmtts.errors import PreloadError
-from warmtts.server import errors, routes_admin, routes_ops, routes_speech, routes_tts
-from warmtts.server.audio_store import open_store
 from warmtts.server.context import ServerContext
+from warmtts.server.http import error_handlers, routes_admin, routes_ops, routes_speech, routes_tts
+from warmtts.server.http.middleware import RequestMetrics
+from warmtts.server.http.responses import IGNORED_TAGS_HEADER
 from warmtts.server.lexicon import LexiconReloader
 from warmtts.server.metrics import Metrics
-from warmtts.server.middleware import RequestMetrics
-from warmtts.server.responses import IGNORED_TAGS_HEADER
-from warmtts.server.service import SynthesisService
-from warmtts.server.store_monitor import MonitoredStore
+from warmtts.server.stores.factory import open_store
+from warmtts.server.stores.monitor import MonitoredStore
+from warmtts.server.synthesis.service import SynthesisService
 from warmtts.voices.params import SPEED_RANGE
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
         threading.Thread(target=preload, name="preload", daemon=True).start()
         wyoming_server = None
         if settings.wyoming_uri is not None:
-            from warmtts.server import wyoming
+            from warmtts.server.wyoming import handler as wyoming
 
             wyoming_server = await wyoming.start(settings.wyoming_uri, service)
         try:
@@ -72,7 +72,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
 
     app = FastAPI(title="warmtts", version=__version__, lifespan=lifespan)
     app.state.ctx = ServerContext(settings, preloader, service, store, metrics, LexiconReloader(settings, preloader))
-    errors.install(app)
+    error_handlers.install(app)
     app.add_middleware(RequestMetrics, metrics=metrics)
     if settings.cors_origins:
         app.add_middleware(

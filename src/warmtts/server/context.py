@@ -11,8 +11,8 @@ from warmtts.config import Settings
 from warmtts.preload import Preloader
 from warmtts.server.lexicon import LexiconReloader
 from warmtts.server.metrics import Metrics
-from warmtts.server.service import SynthesisService
-from warmtts.server.store_monitor import MonitoredStore
+from warmtts.server.stores.monitor import MonitoredStore
+from warmtts.server.synthesis.service import SynthesisService
 
 
 @dataclass

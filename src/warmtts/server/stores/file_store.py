@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from warmtts.errors import StoreUnavailableError
-from warmtts.server.audio_store import StoredAudio, new_name, valid_name
+from warmtts.server.stores.base import StoredAudio, new_name, valid_name
 
 log = logging.getLogger(__name__)
 _CHUNK_BYTES = 64 * 1024

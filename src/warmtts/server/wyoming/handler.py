@@ -33,8 +33,8 @@ from wyoming.tts import (
 from warmtts import __version__
 from warmtts.errors import InvalidInputError, SynthesisFailedError, SynthesisTimeoutError, WarmttsError
 from warmtts.server.errors import error_kind
-from warmtts.server.job import Outcome, SynthesisRequest
-from warmtts.server.service import SynthesisService, speakable
+from warmtts.server.synthesis.job import Outcome, SynthesisRequest
+from warmtts.server.synthesis.service import SynthesisService, speakable
 from warmtts.text.segment import complete_sentences
 from warmtts.text.ssml import is_ssml
 

@@ -15,11 +15,11 @@ from warmtts.config import Settings
 from warmtts.errors import InvalidInputError, NotReadyError
 from warmtts.memory import IdleTrimmer
 from warmtts.preload import Preloader, PreloadState, warm_up_voice
-from warmtts.server.capacity import Capacity
-from warmtts.server.job import Job, Services, SynthesisRequest
 from warmtts.server.metrics import Metrics
-from warmtts.server.scheduler import Scheduler
-from warmtts.server.store_monitor import MonitoredStore
+from warmtts.server.stores.monitor import MonitoredStore
+from warmtts.server.synthesis.capacity import Capacity
+from warmtts.server.synthesis.job import Job, Services, SynthesisRequest
+from warmtts.server.synthesis.scheduler import Scheduler
 
 if TYPE_CHECKING:
     from warmtts.engine import Engine

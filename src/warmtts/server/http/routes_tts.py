@@ -10,11 +10,11 @@ from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
 from warmtts.audio.formats import CONTENT_TYPES
-from warmtts.server.audio_store import content_type
-from warmtts.server.auth import require_key
 from warmtts.server.context import ServerContext, context
-from warmtts.server.responses import ignored_tags_header
-from warmtts.server.schemas import ERROR_RESPONSES, Timestamp, TtsRequest, TtsResponse
+from warmtts.server.http.auth import require_key
+from warmtts.server.http.responses import ignored_tags_header
+from warmtts.server.http.schemas import ERROR_RESPONSES, Timestamp, TtsRequest, TtsResponse
+from warmtts.server.stores.base import content_type
 from warmtts.text.subtitles import SUBTITLE_TYPES, subtitles
 
 router = APIRouter(dependencies=[Depends(require_key)], responses=ERROR_RESPONSES)

@@ -29,10 +29,10 @@ if TYPE_CHECKING:  # the engine's modules load in preload, not when the app is i
     from warmtts.audio.rate import RateConverter
     from warmtts.engine import AudioStream
     from warmtts.memory import IdleTrimmer
-    from warmtts.server.capacity import Capacity, Reservation
     from warmtts.server.metrics import Metrics
-    from warmtts.server.scheduler import Scheduler
-    from warmtts.server.store_monitor import MonitoredStore
+    from warmtts.server.stores.monitor import MonitoredStore
+    from warmtts.server.synthesis.capacity import Capacity, Reservation
+    from warmtts.server.synthesis.scheduler import Scheduler
     from warmtts.text.marks import Mark
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 
 from warmtts.audio.formats import CONTENT_TYPES
-from warmtts.server.auth import require_key
 from warmtts.server.context import ServerContext, context
-from warmtts.server.responses import JobResponse
-from warmtts.server.schemas import ERROR_RESPONSES, MODELS, ModelList, SpeechRequest, VoiceList
+from warmtts.server.http.auth import require_key
+from warmtts.server.http.responses import JobResponse
+from warmtts.server.http.schemas import ERROR_RESPONSES, MODELS, ModelList, SpeechRequest, VoiceList
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_key)], responses=ERROR_RESPONSES)
 

@@ -1,8 +1,9 @@
-"""Where POST /tts keeps its files: one small interface, a file and an S3 backend.
+"""What every audio store shares: the names it hands out and the interface the server uses.
 
 A file is audio or the subtitles of an audio file. Names are made here, never from anything a
-client sends: 32 random URL-safe characters plus the format's extension. A name must match that shape exactly before any backend looks it up, so no
-request can reach a path or key outside the store.
+client sends: 32 random URL-safe characters plus the format's extension. A name must match that
+shape exactly before any backend looks it up, so no request can reach a path or key outside the
+store.
 """
 
 from __future__ import annotations
@@ -11,15 +12,10 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urlsplit
+from typing import Protocol
 
 from warmtts.audio.formats import CONTENT_TYPES, FORMATS
 from warmtts.text.subtitles import SUBTITLE_FORMATS, SUBTITLE_TYPES
-
-if TYPE_CHECKING:
-    from warmtts.config import Settings
 
 _TYPES: dict[str, str] = {**CONTENT_TYPES, **SUBTITLE_TYPES}
 _NAME = re.compile(r"^[A-Za-z0-9_-]{32}\.(%s)$" % "|".join((*FORMATS, *SUBTITLE_FORMATS)))
@@ -69,17 +65,3 @@ class AudioStore(Protocol):
     def sweep(self) -> int:
         """Delete what has expired, if this store needs it (returns how many); 0 otherwise."""
         ...
-
-
-def open_store(settings: Settings) -> AudioStore:
-    """The backend that WARMTTS_AUDIO_STORE_URL names (a temporary directory when unset)."""
-    url = settings.audio_store_url
-    if url is None or url.startswith("file://"):
-        from warmtts.server.file_store import FileStore
-
-        folder = Path(urlsplit(url).path) if url is not None else settings.audio_store_dir
-        return FileStore(folder, settings.audio_store_max_bytes, settings.audio_store_max_age_seconds)
-    from warmtts.server.s3_store import S3Store
-
-    parts = urlsplit(url)
-    return S3Store(parts.netloc, parts.path.strip("/"), settings.audio_store_max_age_seconds, settings.audio_store_expiry)

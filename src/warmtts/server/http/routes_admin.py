@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from warmtts.server.auth import require_key
 from warmtts.server.context import ServerContext, context
-from warmtts.server.schemas import ERROR_RESPONSES, LexiconReloaded
+from warmtts.server.http.auth import require_key
+from warmtts.server.http.schemas import ERROR_RESPONSES, LexiconReloaded
 
 router = APIRouter(
     prefix="/admin",

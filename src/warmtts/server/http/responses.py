@@ -12,7 +12,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from warmtts.audio.formats import CONTENT_TYPES
-from warmtts.server.job import Job
+from warmtts.server.synthesis.job import Job
 
 IGNORED_TAGS_HEADER = "X-SSML-Ignored-Tags"
 

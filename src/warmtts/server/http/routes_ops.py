@@ -9,10 +9,10 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from warmtts.preload import PreloadState
-from warmtts.server.auth import require_key_for_ops
 from warmtts.server.context import ServerContext, context
 from warmtts.server.errors import RETRY_AFTER_SECONDS
-from warmtts.server.schemas import ERROR_RESPONSES
+from warmtts.server.http.auth import require_key_for_ops
+from warmtts.server.http.schemas import ERROR_RESPONSES
 
 router = APIRouter(dependencies=[Depends(require_key_for_ops)], responses={401: ERROR_RESPONSES[401]})
 

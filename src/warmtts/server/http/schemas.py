@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from warmtts.audio.formats import AudioFormat
-from warmtts.server.job import SynthesisRequest
-from warmtts.server.instructions import Reading, read_instructions
+from warmtts.server.http.instructions import Reading, read_instructions
+from warmtts.server.synthesis.job import SynthesisRequest
 from warmtts.text.subtitles import SubtitleFormat
 from warmtts.voices.params import SPEED_RANGE
 

@@ -21,7 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from warmtts.errors import StoreUnavailableError
-from warmtts.server.audio_store import StoredAudio, content_type, new_name, valid_name
+from warmtts.server.stores.base import StoredAudio, content_type, new_name, valid_name
 
 log = logging.getLogger(__name__)
 

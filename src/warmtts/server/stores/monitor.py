@@ -17,8 +17,8 @@ import time
 from typing import Any, Literal
 
 from warmtts.errors import StoreUnavailableError
-from warmtts.server.audio_store import AudioStore, StoredAudio
 from warmtts.server.metrics import Metrics
+from warmtts.server.stores.base import AudioStore, StoredAudio
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The HTTP protocol: routes, request schemas, responses, auth and error handlers."""

@@ -1,0 +1,1 @@
+"""The Wyoming protocol (Home Assistant): streamed text in, audio events out."""
