@@ -184,3 +184,23 @@ def test_say_refuses_a_subtitle_file_it_cannot_write_and_bad_ssml() -> None:
     assert broken.returncode == 2 and b"Traceback" not in broken.stderr and broken.stderr.startswith(b"warmtts: ")
     plain = run("say", "Hello world", "--ssml", "-o", "/dev/null")  # --ssml: it must be SSML
     assert plain.returncode == 2 and b"Traceback" not in plain.stderr
+
+
+def test_say_refuses_a_dtd_however_the_document_comes(tmp_path: Path) -> None:
+    """Inline, from a file (read lazily unless it starts as SSML) or from stdin, with --ssml or
+    without: a document that starts as XML is SSML, and a DTD is the parser's refusal, never audio."""
+    from tests.ssml_documents import LAUGHS, LAUGHS_REFUSAL, PASSWD, PASSWD_REFUSAL, SYSTEM, SYSTEM_REFUSAL
+
+    document = tmp_path / "passwd.xml"
+    document.write_text(PASSWD, encoding="utf-8")
+    out = tmp_path / "out.wav"
+    for args, stdin, refusal in [
+        (["say", LAUGHS], None, LAUGHS_REFUSAL),
+        (["say", "-f", str(document)], None, PASSWD_REFUSAL),
+        (["say", "-f", str(document), "--ssml"], None, PASSWD_REFUSAL),
+        (["say", "-", "--ssml"], SYSTEM, SYSTEM_REFUSAL),
+    ]:
+        refused = run(*args, "-o", str(out), stdin=stdin)
+        assert refused.returncode == 2, (args, refused.stderr.decode())
+        assert refused.stderr.decode() == f"warmtts: {refusal}\n", args
+        assert not out.exists(), args

@@ -18,6 +18,7 @@ from warmtts.config import Settings
 from warmtts.errors import InvalidInputError, UnknownVoiceError, WarmttsError
 from warmtts.phonemes import pinyin_cli
 from warmtts.preload import build_engine
+from warmtts.text.ssml import is_ssml
 from warmtts.text.subtitles import SUBTITLE_FORMATS, SubtitleFormat
 from warmtts.voices.params import PARAM_RANGE, SPEED_RANGE, SynthesisParams
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # `serve` must start fast: the engine's modules load during p
 
 log = logging.getLogger("warmtts.cli")
 PROGRESS_MIN_CHARS = 500
+_SSML_HEAD_CHARS = 4096  # enough of a file to see how it starts
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -54,10 +56,11 @@ def _engine(args: argparse.Namespace) -> Engine:
 
 def _input_text(args: argparse.Namespace, whole: bool = False) -> tuple[str | Iterable[str], int]:
     """The text to speak and its length in characters; a file is read lazily, line by line,
-    unless `whole` (SSML is one document; subtitles quote the input by offset)."""
+    unless `whole` (SSML is one document; subtitles quote the input by offset) or it starts as
+    SSML does (then the engine reads it as SSML, as it would the same text given inline)."""
     if args.file is not None:
         path = Path(args.file)
-        if whole:
+        if whole or _starts_as_ssml(path):
             text = path.read_text(encoding="utf-8")
             return text, len(text)
         with path.open(encoding="utf-8") as handle:
@@ -68,6 +71,11 @@ def _input_text(args: argparse.Namespace, whole: bool = False) -> tuple[str | It
     else:
         text = args.text
     return text, len(text)
+
+
+def _starts_as_ssml(path: Path) -> bool:
+    with path.open(encoding="utf-8") as handle:
+        return is_ssml(handle.read(_SSML_HEAD_CHARS))
 
 
 def _lines(path: Path) -> Iterator[str]:
@@ -223,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--format", choices=FORMATS, help="default: from the output's extension, else wav")
     say.add_argument("--progress", action="store_true", help="show a progress bar even when not a terminal")
     say.add_argument("--subtitles", metavar="FILE", help="also write subtitles: FILE.srt (SubRip) or FILE.vtt (WebVTT)")
-    say.add_argument("--ssml", action="store_true", help="the text is SSML (without it, text starting <speak> is)")
+    say.add_argument("--ssml", action="store_true", help="the text is SSML (without it, text that starts as an XML document is)")
     say.set_defaults(func=cmd_say)
 
     voices = sub.add_parser("voices", help="list the voices (from their metadata; loads no model)")

@@ -40,12 +40,14 @@ PAUSE_SECONDS = {"sentence": 0.25, "clause": 0.12, "none": 0.0}
 @dataclass
 class AudioStream:
     """The chunks of one request, with what an encoder must know before the first arrives;
-    `ignored_tags` names the SSML tags whose text was spoken without their meaning."""
+    `ssml` says the input was read as SSML, `ignored_tags` names the SSML tags whose text was
+    spoken without their meaning."""
 
     voice: str
     sample_rate: int
     chunks: Iterator[Chunk]
     ignored_tags: tuple[str, ...] = ()
+    ssml: bool = False
 
     def __iter__(self) -> Iterator[Chunk]:
         return self.chunks
@@ -227,7 +229,8 @@ class Engine:
             for item in items:  # an unknown <voice name> is a 400 now, not a cut stream later
                 if isinstance(item, Utterance):
                     self._utterance_voice(item, main)
-            return AudioStream(main.info.id, main.info.sample_rate, self._chunks(items, main, params), document.ignored)
+            audio = self._chunks(items, main, params)
+            return AudioStream(main.info.id, main.info.sample_rate, audio, document.ignored, ssml=True)
         chunks = [text] if isinstance(text, str) else text
         utterances = plain_utterances(chunks, limit)
         if voice != "auto" or isinstance(text, str):

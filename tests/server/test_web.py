@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.server.conftest import Server
+from tests.ssml_documents import DOCUMENTS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -259,3 +260,22 @@ def test_ssml_in_the_page(server: Server) -> None:
             error = page.inner_text("#error")
             assert re.search(r"SSML line \d+, column \d+: \S", error), error
             assert page.is_visible("#text"), "the text to fix should stay editable"
+
+
+def test_a_dtd_in_the_page_is_refused_and_a_prolog_is_ssml(server: Server) -> None:
+    """The page reads SSML by the server's rule (its X-Input-Format header), not one of its own:
+    a DTD is the parser's 400, shown with its line and column; a declaration and a comment
+    before <speak> are SSML, their tags dimmed and never spoken."""
+    with opened(server) as page:
+        for document, refusal in DOCUMENTS:
+            page.fill("#text", document)
+            page.click("#go")
+            page.wait_for_selector("#state[data-state='failed']", timeout=30_000)
+            assert page.inner_text("#error") == refusal
+            assert page.is_visible("#text") and page.input_value("#text") == document
+        prolog = '<?xml version="1.0"?>\n<!-- greeting -->\n<speak>你好<break time="300ms"/>世界。</speak>'
+        page.fill("#text", prolog)
+        seen = synthesize_and_watch(page)
+        assert seen["marks"] == ["你", "好", "世", "界"]
+        tags = page.eval_on_selector_all("#spoken .tag", "tags => tags.map(t => t.textContent)")
+        assert tags == ['<?xml version="1.0"?>', "<!-- greeting -->", "<speak>", '<break time="300ms"/>', "</speak>"]

@@ -16,6 +16,7 @@ from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped, SynthesizeVoice
 
 from tests.server.conftest import Server, free_port, start_server, stop_server
+from tests.ssml_documents import DOCUMENTS
 
 ZH = "今天天气很好，我们一起去公园散步吧。"
 STREAMED = ["春天来了，花园里", "的花都开了。小鸟在树上", "唱歌。孩子们在草地上奔跑"]
@@ -142,6 +143,25 @@ def test_ssml_is_spoken_whole_or_streamed(wyoming_server: tuple[Server, str]) ->
         SynthesizeStop().event(),
     ], "synthesize-stopped"))
     assert audio_of(streamed) == http.content
+
+
+@pytest.mark.parametrize(("document", "refusal"), DOCUMENTS)
+def test_a_dtd_is_refused_as_ssml_or_text_whole_or_streamed(
+    wyoming_server: tuple[Server, str], document: str, refusal: str
+) -> None:
+    """A document with a DTD gets the parser's refusal however it comes: as ssml or as plain
+    text, whole or streamed in pieces (the first of which is "<", not yet recognisable)."""
+    _, uri = wyoming_server
+    pieces = [document[:1], document[1:30], document[30:]]
+    for text_format in ("ssml", "text", None):
+        (whole,) = asyncio.run(exchange(uri, [Synthesize(text=document, text_format=text_format).event()], "audio-stop"))
+        assert Error.from_event(whole).text == refusal, text_format
+        streamed = asyncio.run(exchange(uri, [
+            SynthesizeStart(text_format=text_format).event(), *(SynthesizeChunk(text=p).event() for p in pieces),
+            SynthesizeStop().event(),
+        ], "synthesize-stopped"))
+        assert [e.type for e in streamed] == ["error"], text_format  # no audio before it: nothing was read aloud
+        assert Error.from_event(streamed[0]).text == refusal, text_format
 
 
 def test_not_ready_is_an_error_not_a_hang(tmp_path: Path) -> None:

@@ -45,6 +45,15 @@ def own_spans(text: str, source: str, start: int) -> SourceText:
         ('<?xml version="1.0" encoding="UTF-8"?>\n<speak>hi</speak>', True),
         ("<speak/>", True),
         ("\ufeff<speak>hi</speak>", True),
+        ('<!DOCTYPE speak SYSTEM "file:///etc/passwd"><speak>hi</speak>', True),
+        ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">]><speak>&lol;</speak>', True),
+        ("\n <!doctype html><html>hi</html>", True),
+        ("<!-- a comment --><speak>hi</speak>", True),
+        ('<?xml-stylesheet href="a.xsl"?><speak>hi</speak>', True),
+        ("<?xml version='1.0'?><p>hi</p>", True),  # an XML document: the parser refuses its root
+        ("<!DOCTYPEX", False),
+        ("<!- not a comment", False),
+        ("<3 you", False),
         ("<speaker>hi</speaker>", False),
         ("hello <speak>", False),
         ("<p>hi</p>", False),
@@ -53,6 +62,22 @@ def own_spans(text: str, source: str, start: int) -> SourceText:
 )
 def test_is_ssml(text: str, expected: bool) -> None:
     assert is_ssml(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ('<!DOCTYPE speak SYSTEM "file:///etc/passwd"><speak>hi</speak>', "SSML line 1, column 1: DTDs are not allowed"),
+        ("<!-- hi -->\n<?xml version='1.0'?><speak/>", "SSML line 2, column 1: XML or text declaration not at start of entity"),
+        ("<?xml version='1.0'?><p>hi</p>", "SSML line 1, column 22: the root element must be <speak>, not <p>"),
+        ("<!doctype html><html>hi</html>", "SSML line 1, column 1: syntax error"),
+    ],
+)
+def test_what_starts_as_xml_is_refused_by_the_parser_with_its_position(source: str, message: str) -> None:
+    assert is_ssml(source)
+    with pytest.raises(SsmlError) as caught:
+        parse_ssml(source)
+    assert str(caught.value).startswith(message)
 
 
 def test_plain_text_is_one_passage_with_its_own_spans() -> None:

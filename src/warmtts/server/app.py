@@ -23,7 +23,7 @@ from warmtts.errors import PreloadError
 from warmtts.server.context import ServerContext
 from warmtts.server.http import error_handlers, routes_admin, routes_ops, routes_speech, routes_tts
 from warmtts.server.http.middleware import RequestMetrics
-from warmtts.server.http.responses import IGNORED_TAGS_HEADER
+from warmtts.server.http.responses import IGNORED_TAGS_HEADER, INPUT_FORMAT_HEADER
 from warmtts.server.lexicon import LexiconReloader
 from warmtts.server.metrics import Metrics
 from warmtts.server.stores.factory import open_store
@@ -80,7 +80,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
-            expose_headers=["X-Sample-Rate", "X-Voice", "X-Instructions", IGNORED_TAGS_HEADER],
+            expose_headers=["X-Sample-Rate", "X-Voice", "X-Instructions", IGNORED_TAGS_HEADER, INPUT_FORMAT_HEADER],
         )
     app.include_router(routes_ops.router)
     app.include_router(routes_speech.router)

@@ -26,7 +26,9 @@ T = TypeVar("T")
 
 _KNOWN = frozenset({"speak", "break", "say-as", "phoneme", "sub", "prosody", "lang", "voice", "p", "s"})
 _TEXT_ONLY = frozenset({"say-as", "phoneme", "sub"})
-_START = re.compile(r"\ufeff?\s*(?:<\?xml\b[^>]*\?>\s*)?<speak[\s/>]")
+# What an XML document starts with: a declaration or other processing instruction, a comment, a
+# document type declaration, or the <speak> root itself (after an optional BOM and whitespace).
+_START = re.compile(r"\ufeff?\s*(?:<\?|<!--|(?i:<!DOCTYPE)\b|<speak[\s/>])")
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,10 @@ class SsmlError(InvalidInputError):
 
 
 def is_ssml(text: str) -> bool:
-    """Whether the input is SSML: it starts with <speak, after whitespace or an XML declaration."""
+    """Whether the input is SSML: it starts as an XML document does, with <speak or with what may
+    come before the root (an XML declaration, a processing instruction, a comment, a DOCTYPE).
+    The parser then refuses what it must (a DTD, another root) with its line and column, rather
+    than reading markup aloud. Only the start is looked at, so a file's first lines will do."""
     return _START.match(text) is not None
 
 

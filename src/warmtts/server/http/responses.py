@@ -15,6 +15,13 @@ from warmtts.audio.formats import CONTENT_TYPES
 from warmtts.server.synthesis.job import Job
 
 IGNORED_TAGS_HEADER = "X-SSML-Ignored-Tags"
+INPUT_FORMAT_HEADER = "X-Input-Format"
+
+
+def ssml_headers(job: Job) -> dict[str, str]:
+    """`X-Input-Format: ssml` or `text`: how the server read the input (the web page dims tags
+    only then, so no second rule for "is this SSML" lives in the page), and the ignored tags."""
+    return {INPUT_FORMAT_HEADER: "ssml" if job.ssml else "text"} | ignored_tags_header(job.ignored_tags)
 
 
 def ignored_tags_header(tags: Sequence[str]) -> dict[str, str]:
@@ -29,7 +36,7 @@ class JobResponse(StreamingResponse):
     def __init__(self, job: Job, send_timeout_seconds: float, extra_headers: Mapping[str, str] | None = None) -> None:
         self.job = job
         self.send_timeout_seconds = send_timeout_seconds
-        headers = {"X-Sample-Rate": str(job.sample_rate), "X-Voice": job.voice} | ignored_tags_header(job.ignored_tags)
+        headers = {"X-Sample-Rate": str(job.sample_rate), "X-Voice": job.voice} | ssml_headers(job)
         headers |= dict(extra_headers or {})
         if job.request.framing == "sse":
             super().__init__(job.body(), media_type="text/event-stream", headers=headers | {"Cache-Control": "no-cache"})

@@ -12,7 +12,7 @@ from starlette.background import BackgroundTask
 from warmtts.audio.formats import CONTENT_TYPES
 from warmtts.server.context import ServerContext, context
 from warmtts.server.http.auth import require_key
-from warmtts.server.http.responses import ignored_tags_header
+from warmtts.server.http.responses import ssml_headers
 from warmtts.server.http.schemas import ERROR_RESPONSES, Timestamp, TtsRequest, TtsResponse
 from warmtts.server.stores.base import content_type
 from warmtts.text.subtitles import SUBTITLE_TYPES, subtitles
@@ -29,7 +29,7 @@ async def tts(body: TtsRequest, response: Response, ctx: ServerContext = Depends
     assert job.kept_url is not None  # run() raised if the store failed
     text = subtitles(job.marks, body.text, body.subtitles).encode()
     name = await asyncio.to_thread(ctx.store.put, text, body.subtitles)  # off the loop, as the audio was
-    response.headers.update(ignored_tags_header(job.ignored_tags))
+    response.headers.update(ssml_headers(job))
     return TtsResponse(
         audio_url=job.kept_url,
         duration_seconds=round(job.audio_seconds, 3),

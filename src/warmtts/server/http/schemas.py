@@ -32,7 +32,8 @@ class SpeechRequest(BaseModel):
 
     model: str = Field(default="warmtts", description=f"One of {', '.join(MODELS)}; all use the same engine.")
     input: str = Field(
-        description="The text to speak; SSML when it starts with <speak>. SSML tags we do not know are "
+        description="The text to speak; SSML when it starts as an XML document (<speak>, or a declaration, "
+        "comment or DOCTYPE before it; X-Input-Format says which). SSML tags we do not know are "
         "spoken as plain text and named in the X-SSML-Ignored-Tags response header."
     )
     voice: str = Field(default="auto", description="A voice id, an OpenAI voice name, or auto.")
@@ -97,7 +98,8 @@ class SpeechRequest(BaseModel):
 class TtsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(description="The text to speak; SSML when it starts with <speak>.")
+    text: str = Field(description="The text to speak; SSML when it starts as an XML document (<speak>, or a "
+                      "declaration, comment or DOCTYPE before it).")
     voice: str = "auto"
     speed: float = _SPEED
     format: AudioFormat = "wav"

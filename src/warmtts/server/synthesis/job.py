@@ -103,6 +103,7 @@ class Job:
         self.kept_url: str | None = None  # where the kept file can be fetched
         self.marks: list[Mark] = []  # every chunk's marks so far, in order (seconds, input offsets)
         self.ignored_tags: tuple[str, ...] = stream.ignored_tags  # SSML tags whose text was spoken plainly
+        self.ssml = stream.ssml  # the text was read as SSML
         self._stream = stream
         self._chunks = iter(stream)
         self._reservation = reservation

@@ -122,12 +122,13 @@ class StreamPlayer {
 // A read-only copy of the text that was sent, in which every mark (offset and length in code
 // points of that text, times in seconds of the stream) is a span. Driven by a clock: each frame
 // the mark being heard gets `.speaking`, those before it `.spoken`. SSML tags are shown dimmed
-// and hidden from screen readers; marks never point into them.
+// and hidden from screen readers; marks never point into them. Whether the input is SSML is the
+// server's call (its X-Input-Format header), so the page and the server never disagree.
 class Highlighter {
-  constructor(view, input) {
+  constructor(view, input, ssml) {
     this.view = view;
     this.chars = Array.from(input);  // JS strings count UTF-16 units; marks count code points
-    this.tags = input.trimStart().startsWith("<speak") ? tagMask(this.chars) : null;
+    this.tags = ssml ? tagMask(this.chars) : null;
     this.marks = [];
     this.spans = [];     // per mark, the elements showing it (more than one only if a tag cut it)
     this.current = -1;   // the mark being heard
@@ -331,7 +332,7 @@ async function synthesize(event) {
     }
     const sampleRate = parseInt(response.headers.get("X-Sample-Rate"), 10);
     streaming = new StreamPlayer(audioContext, sampleRate);
-    highlighter = new Highlighter($("spoken"), body.input);
+    highlighter = new Highlighter($("spoken"), body.input, response.headers.get("X-Input-Format") === "ssml");
     highlighter.follow(streaming);
     followed = true;
     showSpoken(true);

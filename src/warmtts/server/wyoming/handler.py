@@ -50,7 +50,8 @@ def _is_ssml_format(text_format: str | SynthesizeTextFormat | None) -> bool:
 
 
 def _checked(text: str, text_format: str | SynthesizeTextFormat | None) -> str:
-    """The text to speak: SSML must be a <speak> document (the engine reads one as SSML)."""
+    """The text to speak: SSML must start as an XML document (the engine then reads it as SSML,
+    by the same rule as for any text, and its parser refuses what it must)."""
     if text_format not in (None, SynthesizeTextFormat.TEXT, "text") and not _is_ssml_format(text_format):
         raise InvalidInputError(f"text_format {text_format!r} is not supported; send text or ssml")
     if _is_ssml_format(text_format) and not is_ssml(text):
@@ -66,6 +67,8 @@ class WyomingHandler(AsyncEventHandler):
         self.service = service
         self._streaming: SynthesizeStart | None = None
         self._pending = ""  # streamed text not yet a complete sentence
+        self._document = False  # the stream is SSML, or plain text that starts as SSML: read whole, at Stop
+        self._spoken = False  # a sentence of this stream has been spoken
         self._audio_started: int | None = None  # the sample rate of an AudioStart sent, until AudioStop
 
     async def handle_event(self, event: Event) -> bool:
@@ -74,13 +77,18 @@ class WyomingHandler(AsyncEventHandler):
                 await self.write_event(self._info().event())
             elif SynthesizeStart.is_type(event.type):
                 self._streaming, self._pending = SynthesizeStart.from_event(event), ""
+                self._document, self._spoken = _is_ssml_format(self._streaming.text_format), False
             elif SynthesizeChunk.is_type(event.type) and self._streaming is not None:
                 text = self._pending + SynthesizeChunk.from_event(event).text
-                if _is_ssml_format(self._streaming.text_format):  # a document is read whole, at Stop
+                # Until a sentence is spoken, the text so far is the stream's start: if it starts
+                # as SSML, it is one document (the engine reads it as SSML, or refuses it), not sentences.
+                self._document = self._document or (not self._spoken and is_ssml(text))
+                if self._document:
                     self._pending = text
                     return True
                 sentences, self._pending = complete_sentences(text)
                 for sentence in filter(speakable, sentences):
+                    self._spoken = True
                     await self._speak(sentence, self._streaming.voice)
             elif SynthesizeStop.is_type(event.type) and self._streaming is not None:
                 await self._finish_stream()
@@ -97,10 +105,10 @@ class WyomingHandler(AsyncEventHandler):
         return True
 
     async def _finish_stream(self) -> None:
-        streaming, rest = self._streaming, self._pending
+        streaming, rest, document = self._streaming, self._pending, self._document
         voice = streaming.voice if streaming else None
-        self._streaming, self._pending = None, ""
-        if streaming is not None and _is_ssml_format(streaming.text_format):
+        self._streaming, self._pending, self._document = None, "", False
+        if streaming is not None and document:
             await self._speak(_checked(rest, streaming.text_format), voice)
         elif speakable(rest):
             await self._speak(rest, voice)
@@ -133,7 +141,7 @@ class WyomingHandler(AsyncEventHandler):
             await self.write_event(AudioStop().event())
 
     async def _fail(self, exc: WarmttsError) -> None:
-        self._streaming, self._pending = None, ""
+        self._streaming, self._pending, self._document = None, "", False
         await self._stop_audio()
         await self.write_event(Error(text=str(exc), code=error_kind(exc)[1]).event())
 
