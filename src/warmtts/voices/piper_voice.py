@@ -7,7 +7,6 @@ the first audio of a long sentence costs the text encoder plus one small window.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -20,7 +19,7 @@ from piper.phoneme_ids import BOS, PAD, phonemes_to_ids
 from warmtts.errors import VoiceLoadError
 from warmtts.phonemes.en_espeak import phonemize, word_units
 from warmtts.voices.base import Given, Phonemized, Span, Speech, Timing
-from warmtts.voices.catalog import piper_info
+from warmtts.voices.catalog import piper_info, read_piper_config
 from warmtts.voices.level import Level
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
@@ -38,10 +37,11 @@ class PiperVoice:
     def __init__(
         self, voice_id: str, model: Path, config_path: Path, runtime: Runtime, license: str = ""
     ) -> None:
-        self.info = piper_info(voice_id, model, config_path, license)  # also refuses a non-espeak voice
+        raw = read_piper_config(config_path)
+        self.info = piper_info(voice_id, model, config_path, license, raw)  # also refuses a non-espeak voice
         try:
-            self.config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError) as exc:
+            self.config = PiperConfig.from_dict(raw)
+        except (ValueError, KeyError, TypeError) as exc:
             raise VoiceLoadError(f"{config_path}: not a Piper voice config: {exc}") from exc
         split = functools.cache(lambda: split_vits(model))  # only when the cache lacks a half
 
