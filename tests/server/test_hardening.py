@@ -190,6 +190,28 @@ def test_sigterm_drains_streams_then_exits_zero(tmp_path: Path) -> None:
     assert "shutdown drained=True" in server.log.read_text()
 
 
+def test_a_stream_cut_when_the_grace_runs_out_is_the_servers_cut(tmp_path: Path) -> None:
+    """The client reads to the end, so the cut is the server's: reported as `shutdown`, not as
+    a client that went away."""
+    server = start_server(tmp_path, WARMTTS_SHUTDOWN_GRACE_SECONDS="1")
+    try:
+        server.wait("/ready", 200)
+        request = {"input": VERY_LONG_ZH, "response_format": "pcm", "voice": "zh-baker"}
+        with httpx.stream("POST", server.url + "/v1/audio/speech", json=request, timeout=120) as response:
+            body = response.iter_raw()
+            next(body)
+            server.process.send_signal(signal.SIGTERM)
+            with pytest.raises(httpx.RemoteProtocolError):  # ~12 minutes of speech, cut after a second
+                for _ in body:
+                    pass
+        server.process.wait(timeout=30)
+    finally:
+        stop_server(server)
+    log = server.log.read_text()
+    assert "shutdown drained=False in_flight=1" in log
+    assert "outcome=shutdown" in log and "outcome=client_gone" not in log, log[-2000:]
+
+
 # --- access ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(

@@ -66,9 +66,10 @@ class _DrainingServer(uvicorn.Server):
         while ctx.service.admitted > 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         log.info("shutdown drained=%s in_flight=%d", ctx.service.admitted == 0, ctx.service.admitted)
-        self.should_exit = True
         if ctx.service.admitted:
+            ctx.service.cut_streams()
             self.force_exit = True
+        self.should_exit = True
 
 
 class _CutStreamFilter(logging.Filter):

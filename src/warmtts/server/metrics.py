@@ -23,7 +23,8 @@ class Metrics:
         )
         self.outcomes = Counter(
             "warmtts_synthesis_outcomes",
-            "Admitted synthesis requests by how they ended: complete, client_gone, timeout, error.",
+            "Admitted synthesis requests by how they ended: complete, client_gone, shutdown (cut when the "
+            "drain's grace ran out), timeout, error.",
             ["route", "outcome"],
             registry=self.registry,
         )

@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from warmtts.audio.formats import AudioFormat
@@ -64,6 +64,7 @@ class SynthesisRequest:
 class Outcome(str, enum.Enum):
     COMPLETE = "complete"
     CLIENT_GONE = "client_gone"
+    SHUTDOWN = "shutdown"  # cut by the server when the drain's grace ran out
     TIMEOUT = "timeout"
     ERROR = "error"
 
@@ -91,6 +92,7 @@ class Services:
     store: MonitoredStore
     trimmer: IdleTrimmer
     timeout_seconds: float
+    cutting: threading.Event = field(default_factory=threading.Event)  # set when the drain's grace runs out
 
 
 class Job:
@@ -328,13 +330,13 @@ class Job:
 
     def _report(self) -> None:
         metrics, route = self._services.metrics, self.request.route
-        outcome = self.outcome or Outcome.CLIENT_GONE
+        outcome = self.outcome or (Outcome.SHUTDOWN if self._services.cutting.is_set() else Outcome.CLIENT_GONE)
         elapsed = time.perf_counter() - self._arrived
         metrics.in_flight.dec()
         metrics.outcomes.labels(route, outcome.value).inc()
         metrics.synthesis.labels(route).observe(elapsed)
         ttfa = "none" if self._first_audio_at is None else f"{self._first_audio_at - self._arrived:.3f}"
-        level = logging.WARNING if outcome in (Outcome.TIMEOUT, Outcome.ERROR) else logging.INFO
+        level = logging.WARNING if outcome in (Outcome.TIMEOUT, Outcome.ERROR, Outcome.SHUTDOWN) else logging.INFO
         log.log(
             level,
             "synthesis route=%s voice=%s chars=%d outcome=%s ttfa_seconds=%s audio_seconds=%.2f "

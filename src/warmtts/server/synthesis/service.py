@@ -73,6 +73,11 @@ class SynthesisService:
         self.scheduler.shutdown()
         self.trimmer.stop()
 
+    def cut_streams(self) -> None:
+        """The drain's grace has run out: the streams still open are ended by the server, and
+        are reported as its cut (outcome `shutdown`), not as clients that went away."""
+        self._services.cutting.set()
+
     @property
     def admitted(self) -> int:
         return self.capacity.admitted
