@@ -160,6 +160,31 @@ def test_a_client_that_stops_reading_is_dropped(fresh_server: Server) -> None:
     assert httpx.post(fresh_server.url + "/v1/audio/speech", json={"input": "你好"}, timeout=30).status_code == 200
 
 
+def test_a_tts_client_that_leaves_cancels_its_synthesis_and_keeps_no_file(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    server = start_server(tmp_path, WARMTTS_AUDIO_STORE_URL=store.as_uri())
+    try:
+        server.wait("/ready", 200)
+        body = json.dumps({"text": VERY_LONG_ZH}).encode()  # minutes of synthesis if left to run
+        with socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1]))) as sock:
+            sock.sendall(b"POST /tts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+            assert poll(lambda: metric(server, "warmtts_requests_in_flight") == 1, 10)
+            assert poll(lambda: metric(server, "warmtts_synthesis_workers_busy") >= 1, 10)
+        assert poll(lambda: metric(server, "warmtts_requests_in_flight") == 0, 3.0)
+        assert poll(lambda: metric(server, "warmtts_synthesis_workers_busy") == 0, 3.0)
+        outcomes = httpx.get(server.url + "/metrics").text
+        assert 'warmtts_synthesis_outcomes_total{outcome="client_gone",route="/tts"} 1.0' in outcomes
+        assert 'warmtts_requests_total{route="/tts",status="499"} 1.0' in outcomes
+        assert list(store.iterdir()) == []
+        made = httpx.post(server.url + "/tts", json={"text": "你好"}, timeout=30)  # the store works
+        assert made.status_code == 200 and len(list(store.iterdir())) == 2  # audio and subtitles
+    finally:
+        stop_server(server)
+    log = server.log.read_text()
+    assert "route=/tts" in log and "outcome=client_gone" in log and "Traceback" not in log
+
+
 def speech_request(text: str) -> bytes:
     body = ('{"input": "%s", "response_format": "pcm"}' % text).encode()
     return (b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"

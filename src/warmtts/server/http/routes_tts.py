@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
 from warmtts.audio.formats import CONTENT_TYPES
 from warmtts.server.context import ServerContext, context
 from warmtts.server.http.auth import require_key
+from warmtts.server.http.disconnect import while_connected
 from warmtts.server.http.responses import ssml_headers
 from warmtts.server.http.schemas import ERROR_RESPONSES, Timestamp, TtsRequest, TtsResponse
 from warmtts.server.stores.base import content_type
@@ -21,11 +22,20 @@ router = APIRouter(dependencies=[Depends(require_key)], responses=ERROR_RESPONSE
 _STORED_TYPES = sorted(set(CONTENT_TYPES.values()) | set(SUBTITLE_TYPES.values()))
 
 
+# nginx's "client closed request": nobody receives it, but the request metrics say what happened.
+CLIENT_CLOSED_REQUEST = 499
+
+
 @router.post("/tts", response_model=TtsResponse)
-async def tts(body: TtsRequest, response: Response, ctx: ServerContext = Depends(context)) -> TtsResponse:
+async def tts(
+    body: TtsRequest, request: Request, response: Response, ctx: ServerContext = Depends(context)
+) -> TtsResponse | Response:
+    """A client that goes away before the clip is done cancels its synthesis, and no file is kept."""
     ctx.store.require()  # no clip we could not keep
     async with ctx.service.open(body.synthesis()) as job:
-        await job.run()
+        connected, _ = await while_connected(request, job.run())
+    if not connected:
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
     assert job.kept_url is not None  # run() raised if the store failed
     text = subtitles(job.marks, body.text, body.subtitles).encode()
     name = await asyncio.to_thread(ctx.store.put, text, body.subtitles)  # off the loop, as the audio was
