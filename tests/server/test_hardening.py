@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import select
 import signal
 import socket
 from collections.abc import Iterator
@@ -158,6 +160,22 @@ def test_a_client_that_stops_reading_is_dropped(fresh_server: Server) -> None:
         assert metric(fresh_server, "warmtts_capacity_load") == 0
     assert "outcome=client_gone" in fresh_server.log.read_text()
     assert httpx.post(fresh_server.url + "/v1/audio/speech", json={"input": "你好"}, timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize("fresh_server", [{"WARMTTS_SEND_TIMEOUT_SECONDS": "1"}], indirect=True)
+def test_a_dropped_client_is_disconnected_by_the_server(fresh_server: Server) -> None:
+    """The server resets the connection of a client it drops, rather than waiting for it to read
+    what is queued: the client, still reading nothing, sees its connection end."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", int(fresh_server.url.rsplit(":", 1)[1])))
+        sock.sendall(speech_request(VERY_LONG_ZH * 2))
+        assert poll(lambda: "reason='client read nothing for 1 s'" in fresh_server.log.read_text(), 60)
+        watcher = select.poll()
+        watcher.register(sock, select.POLLRDHUP | select.POLLHUP | select.POLLERR)  # without reading
+        events = watcher.poll(10_000)
+        assert events and events[0][1] & (select.POLLRDHUP | select.POLLHUP | select.POLLERR), events
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == errno.ECONNRESET
 
 
 def test_a_tts_client_that_leaves_cancels_its_synthesis_and_keeps_no_file(tmp_path: Path) -> None:

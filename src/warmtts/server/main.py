@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from types import FrameType
 
 import uvicorn
+from fastapi import FastAPI
 
 from warmtts.config import Settings
+from warmtts.server.http.abort import AbortableConnections
 from warmtts.server.app import create_app
 from warmtts.server.context import ServerContext
 
@@ -27,8 +29,9 @@ log = logging.getLogger(__name__)
 
 
 class _DrainingServer(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, grace_seconds: float) -> None:
+    def __init__(self, config: uvicorn.Config, app: FastAPI, grace_seconds: float) -> None:
         super().__init__(config)
+        self._app = app  # config.app wraps it (abort.py)
         self.grace_seconds = grace_seconds
         self._draining = False
 
@@ -47,12 +50,12 @@ class _DrainingServer(uvicorn.Server):
                 self._captured_signals.clear()
 
     def _reload_lexicon(self, sig: int, frame: FrameType | None) -> None:
-        ctx: ServerContext | None = getattr(self.config.app.state, "ctx", None)  # type: ignore[attr-defined]
+        ctx: ServerContext | None = getattr(self._app.state, "ctx", None)
         if ctx is not None:
             ctx.lexicon.reload_in_background("sighup")
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        ctx: ServerContext | None = getattr(self.config.app.state, "ctx", None)  # type: ignore[attr-defined]
+        ctx: ServerContext | None = getattr(self._app.state, "ctx", None)
         if self._draining or ctx is None:
             super().handle_exit(sig, frame)  # second signal, or nothing to drain: stop now
             return
@@ -106,12 +109,12 @@ def serve(settings: Settings) -> int:
     logging.getLogger("uvicorn.error").addFilter(_CutStreamFilter())
     app = create_app(settings, on_preload_failure)
     config = uvicorn.Config(
-        app,
+        AbortableConnections(app),
         host=settings.host,
         port=settings.port,
         log_config=None,  # our logging configuration, one line per event
         timeout_graceful_shutdown=5,  # streams were drained already; this bounds idle keep-alives
     )
-    server = _DrainingServer(config, settings.shutdown_grace_seconds)
+    server = _DrainingServer(config, app, settings.shutdown_grace_seconds)
     server.run()
     return exit_code

@@ -12,6 +12,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from warmtts.audio.formats import CONTENT_TYPES
+from warmtts.server.http.abort import abort
 from warmtts.server.synthesis.job import Job
 
 IGNORED_TAGS_HEADER = "X-SSML-Ignored-Tags"
@@ -36,6 +37,7 @@ class JobResponse(StreamingResponse):
     def __init__(self, job: Job, send_timeout_seconds: float, extra_headers: Mapping[str, str] | None = None) -> None:
         self.job = job
         self.send_timeout_seconds = send_timeout_seconds
+        self._scope: Scope = {}
         headers = {"X-Sample-Rate": str(job.sample_rate), "X-Voice": job.voice} | ssml_headers(job)
         headers |= dict(extra_headers or {})
         if job.request.framing == "sse":
@@ -54,12 +56,14 @@ class JobResponse(StreamingResponse):
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except TimeoutError:
             self.job.stalled(self.send_timeout_seconds)
-            return  # the server closes the connection
+            abort(self._scope)  # a polite close would wait for this client to read what is queued
+            return
         if self.job.failed and self.job.request.framing == "audio":
             return  # no final empty chunk: the server closes the connection, so the client sees a cut stream
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._scope = scope
         try:
             await super().__call__(scope, receive, send)
         finally:
