@@ -40,6 +40,10 @@ class NotReadyError(WarmttsError):
     """A synthesis request arrived before preload finished."""
 
 
+class ShutdownCutError(NotReadyError):
+    """A synthesis still running when the server's shutdown grace ran out; it is cut there."""
+
+
 class StoreUnavailableError(WarmttsError):
     """The audio store cannot be reached or refuses; streaming still works, keeping files does not."""
 

@@ -8,6 +8,7 @@ import select
 import signal
 import socket
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -233,26 +234,43 @@ def test_sigterm_drains_streams_then_exits_zero(tmp_path: Path) -> None:
     assert "shutdown drained=True" in server.log.read_text()
 
 
-def test_a_stream_cut_when_the_grace_runs_out_is_the_servers_cut(tmp_path: Path) -> None:
-    """The client reads to the end, so the cut is the server's: reported as `shutdown`, not as
-    a client that went away."""
+def test_streams_cut_when_the_grace_runs_out_are_the_servers_cut(tmp_path: Path) -> None:
+    """Both clients read to the end, so each cut is the server's: the SSE stream ends with an
+    error event that says so, the audio stream is cut, both are counted as `shutdown` (not as
+    clients that went away), and the process still exits 0."""
     server = start_server(tmp_path, WARMTTS_SHUTDOWN_GRACE_SECONDS="1")
     try:
         server.wait("/ready", 200)
-        request = {"input": VERY_LONG_ZH, "response_format": "pcm", "voice": "zh-baker"}
-        with httpx.stream("POST", server.url + "/v1/audio/speech", json=request, timeout=120) as response:
-            body = response.iter_raw()
-            next(body)
+        url = server.url + "/v1/audio/speech"
+        request = {"input": LONG_ZH, "response_format": "pcm", "voice": "zh-baker"}  # ~15 s of synthesis each
+        with httpx.Client(timeout=120) as one, httpx.Client(timeout=120) as other, \
+                one.stream("POST", url, json=request) as audio, \
+                other.stream("POST", url, json=request | {"stream_format": "sse"}) as sse:
+            assert audio.status_code == sse.status_code == 200
+            audio_body, sse_lines = audio.iter_raw(), sse.iter_lines()
+            next(audio_body)
+            next(sse_lines)
             server.process.send_signal(signal.SIGTERM)
-            with pytest.raises(httpx.RemoteProtocolError):  # ~12 minutes of speech, cut after a second
-                for _ in body:
-                    pass
-        server.process.wait(timeout=30)
+
+            def read_audio() -> None:
+                with pytest.raises(httpx.RemoteProtocolError):  # cut: the client can tell it is not whole
+                    for _ in audio_body:
+                        pass
+
+            with ThreadPoolExecutor(2) as pool:
+                cut = pool.submit(read_audio)
+                events = pool.submit(lambda: [json.loads(line[6:]) for line in sse_lines if line.startswith("data: ")])
+                cut.result()
+                sse_events = events.result()
+        assert sse_events[-1]["type"] == "error" and "shutting down" in sse_events[-1]["error"]["message"]
+        assert not any(e["type"] == "speech.audio.done" for e in sse_events)
+        assert server.process.wait(timeout=30) == 0
     finally:
         stop_server(server)
     log = server.log.read_text()
-    assert "shutdown drained=False in_flight=1" in log
-    assert "outcome=shutdown" in log and "outcome=client_gone" not in log, log[-2000:]
+    assert "shutdown drained=False in_flight=2" in log and "shutdown cut in_flight=0" in log
+    assert log.count("outcome=shutdown") == 2 and "outcome=client_gone" not in log, log[-2000:]
+    assert "Traceback" not in log
 
 
 # --- access ---------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 On SIGTERM (or Ctrl-C) /ready turns 503 at once and new synthesis requests get 503, while the
 port stays open and streams in flight run to their end, for up to `shutdown_grace_seconds`;
-then the server stops and the process exits 0. A second signal stops at once. A failed
+those still running then are cut at their next piece (outcome `shutdown`), the server stops and
+the process exits 0. A second signal stops at once. A failed
 preload exits 1. SIGHUP re-reads the user lexicon (WARMTTS_LEXICON) and changes nothing else.
 """
 
@@ -26,6 +27,7 @@ from warmtts.server.app import create_app
 from warmtts.server.context import ServerContext
 
 log = logging.getLogger(__name__)
+_CUT_SECONDS = 5.0  # after the grace, for the streams cut to end (a step, a send) before a forced stop
 
 
 class _DrainingServer(uvicorn.Server):
@@ -65,14 +67,21 @@ class _DrainingServer(uvicorn.Server):
         threading.Thread(target=self._drain, args=(ctx,), name="drain", daemon=True).start()
 
     def _drain(self, ctx: ServerContext) -> None:
-        deadline = time.monotonic() + self.grace_seconds
-        while ctx.service.admitted > 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        self._wait_until_idle(ctx, self.grace_seconds)
         log.info("shutdown drained=%s in_flight=%d", ctx.service.admitted == 0, ctx.service.admitted)
         if ctx.service.admitted:
-            ctx.service.cut_streams()
+            ctx.service.cut_streams()  # each ends at its next step, within a piece's synthesis
+            self._wait_until_idle(ctx, _CUT_SECONDS)
+            log.info("shutdown cut in_flight=%d", ctx.service.admitted)
+        if ctx.service.admitted:
             self.force_exit = True
         self.should_exit = True
+
+    @staticmethod
+    def _wait_until_idle(ctx: ServerContext, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while ctx.service.admitted > 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 class _CutStreamFilter(logging.Filter):

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from warmtts.audio.formats import AudioFormat
-from warmtts.errors import StoreUnavailableError, SynthesisFailedError, SynthesisTimeoutError, WarmttsError
+from warmtts.errors import (
+    ShutdownCutError,
+    StoreUnavailableError,
+    SynthesisFailedError,
+    SynthesisTimeoutError,
+    WarmttsError,
+)
 
 if TYPE_CHECKING:  # the engine's modules load in preload, not when the app is imported
     from warmtts.audio.encode import Encoder, FileEncoder
@@ -92,7 +98,7 @@ class Services:
     store: MonitoredStore
     trimmer: IdleTrimmer
     timeout_seconds: float
-    cutting: threading.Event = field(default_factory=threading.Event)  # set when the drain's grace runs out
+    cutting: threading.Event = field(default_factory=threading.Event)  # the drain's grace ran out: end every job
 
 
 class Job:
@@ -210,6 +216,10 @@ class Job:
     async def _steps(self) -> AsyncIterator[_Step]:
         metrics, route = self._services.metrics, self.request.route
         while True:
+            if self._services.cutting.is_set():
+                raise ShutdownCutError(
+                    "the server is shutting down and its grace period is over; retry on another instance"
+                )
             step = await self._services.scheduler.run(self._step, *self._due())
             self._compute_seconds += step.compute_seconds
             if step.audio_seconds:
@@ -283,7 +293,7 @@ class Job:
 
     @property
     def failed(self) -> bool:
-        return self.outcome in (Outcome.TIMEOUT, Outcome.ERROR)
+        return self.outcome in (Outcome.TIMEOUT, Outcome.ERROR, Outcome.SHUTDOWN)
 
     @property
     def audio_seconds(self) -> float:
@@ -293,6 +303,8 @@ class Job:
         """Record why the job failed; an expected condition is one log line, a bug its trace."""
         if isinstance(exc, SynthesisTimeoutError):
             self.outcome, self.error = Outcome.TIMEOUT, str(exc)
+        elif isinstance(exc, ShutdownCutError):
+            self.outcome, self.error = Outcome.SHUTDOWN, str(exc)
         elif isinstance(exc, WarmttsError):
             self.outcome, self.error = Outcome.ERROR, str(exc)
         else:

@@ -74,8 +74,9 @@ class SynthesisService:
         self.trimmer.stop()
 
     def cut_streams(self) -> None:
-        """The drain's grace has run out: the streams still open are ended by the server, and
-        are reported as its cut (outcome `shutdown`), not as clients that went away."""
+        """The drain's grace has run out: each job still open ends before its next step (an SSE
+        stream with an error event, an audio stream cut, /tts a 503), reported as the server's
+        cut (outcome `shutdown`), not as a client that went away."""
         self._services.cutting.set()
 
     @property
