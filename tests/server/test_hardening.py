@@ -238,7 +238,9 @@ def test_streams_cut_when_the_grace_runs_out_are_the_servers_cut(tmp_path: Path)
     """Both clients read to the end, so each cut is the server's: the SSE stream ends with an
     error event that says so, the audio stream is cut, both are counted as `shutdown` (not as
     clients that went away), and the process still exits 0."""
-    server = start_server(tmp_path, WARMTTS_SHUTDOWN_GRACE_SECONDS="1")
+    # Admission set wide open: both streams are admitted however busy the machine is.
+    server = start_server(tmp_path, WARMTTS_SHUTDOWN_GRACE_SECONDS="1", WARMTTS_MAX_LOAD="1",
+                          WARMTTS_MAX_FIRST_AUDIO_SECONDS="60", WARMTTS_WORKERS="2")
     try:
         server.wait("/ready", 200)
         url = server.url + "/v1/audio/speech"
