@@ -213,10 +213,10 @@ class Engine:
         """Audio chunks at the main voice's sample rate, window by window.
 
         `text` may be an iterable of strings (the lines of a file), read only as needed; `auto`
-        then looks at its first sentences. `ssml` None reads a text that starts with <speak as
-        SSML; True requires SSML (an iterable is then read whole). Raises InvalidInputError for
-        an unknown voice, a parameter out of range or invalid SSML at once; pieces with nothing
-        to say yield no chunk.
+        then looks at its first sentences. `ssml` None reads a text that starts as SSML
+        (is_ssml: <speak, or an XML prolog before it) as SSML; True requires SSML (an iterable
+        is then read whole). Raises InvalidInputError for an unknown voice, a parameter out of
+        range or invalid SSML at once; pieces with nothing to say yield no chunk.
         """
         params = SynthesisParams(speed, pitch, energy)
         limit = self.settings.max_segment_chars

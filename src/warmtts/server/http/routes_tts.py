@@ -37,7 +37,7 @@ async def tts(
     if not connected:
         return Response(status_code=CLIENT_CLOSED_REQUEST)
     assert job.kept_url is not None  # run() raised if the store failed
-    text = subtitles(job.marks, body.text, body.subtitles).encode()
+    text = subtitles(job.marks, body.text, body.subtitles, ssml=job.ssml).encode()
     name = await asyncio.to_thread(ctx.store.put, text, body.subtitles)  # off the loop, as the audio was
     response.headers.update(ssml_headers(job))
     return TtsResponse(
