@@ -22,9 +22,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from warmtts.config import Settings
-from warmtts.server.http.abort import AbortableConnections
 from warmtts.server.app import create_app
 from warmtts.server.context import ServerContext
+from warmtts.server.http.abort import AbortableConnections
 
 log = logging.getLogger(__name__)
 _CUT_SECONDS = 5.0  # after the grace, for the streams cut to end (a step, a send) before a forced stop
