@@ -68,6 +68,7 @@ class Simulation:
         self.queue: list[Queued] = []
         self.running: list[tuple[float, bool, Stream]] = []  # (ends at, contended, stream)
         self.streams: list[Stream] = []
+        self.last_step_at = 0.0  # when the last step so far ended
         self._seq = itertools.count()
 
     def send(self, steps: list[dict[str, float]], chars: int) -> Stream | OverloadedError:
@@ -117,7 +118,7 @@ class Simulation:
     def _finish_step(self, stream: Stream, contended: bool) -> None:
         step = stream.steps[stream.done]
         stream.done += 1
-        now = self.clock.now
+        now = self.last_step_at = self.clock.now
         if stream.first_audio_at is None:
             stream.first_audio_at = now
         else:

@@ -151,19 +151,32 @@ def playing(cap: Capacity, clock: Clock, lead: float, chars: int = 400) -> Reser
 
 def test_first_audio_waits_for_the_leads_the_scheduler_guards() -> None:
     """A first step goes ahead of a playing stream only once it has the guard (1 s) in hand beyond
-    the work queued before it; building that lead costs the stream's rtf per second of it, in
-    the workers' spare time."""
+    the work queued before it. That lead is built on one worker at a time (a stream's steps run
+    one after another) while the stream plays: at rtf 0.1, 0.1 / 0.9 s a second of it."""
     clock = Clock()
     cap = capacity(workers=2, clock=clock)  # started steps: 1 s of work; rtf 0.1
     new = Reservation(cap, "zh", 400, 1.0)
     first = 0.25 * 0.072 + 10 * 0.028  # a first window and its sentence's acoustic model
     assert cap.step_work(new) == pytest.approx(first)
     playing(cap, clock, lead=5.0)
-    spare = 2 - 0.1
-    assert cap.first_audio_seconds(new) == pytest.approx(first / spare)  # 5 s in hand: no wait
+    assert cap.first_audio_seconds(new) == pytest.approx(first)  # 5 s in hand: only its own step
     clock.now = 4.0  # 1 s left in hand, short of 1 s + (first + 1 s) / 2 workers
     short_of = 1.0 + (first + 1.0) / 2 - 1.0
-    assert cap.first_audio_seconds(new) == pytest.approx((first + short_of * 0.1) / spare)
+    assert cap.first_audio_seconds(new) == pytest.approx(short_of * 0.1 / 0.9 + first)
+
+
+def test_first_audio_counts_every_stream_short_of_the_guard_in_the_spare_time() -> None:
+    clock = Clock()
+    cap = capacity(workers=2, clock=clock)
+    new = Reservation(cap, "zh", 400, 1.0)
+    first = cap.step_work(new)
+    for _ in range(10):  # ten streams that have just started, 0.25 s in hand each
+        playing(cap, clock, lead=0.25)
+    backlog, queued = first, first
+    for _ in range(10):
+        queued += 1.0
+        backlog += (1.0 + queued / 2 - 0.25) * 0.1
+    assert cap.first_audio_seconds(new) == pytest.approx(backlog / (2 - 10 * 0.1))
 
 
 def test_first_audio_waits_for_the_streams_admitted_before_it_to_start() -> None:
@@ -171,16 +184,18 @@ def test_first_audio_waits_for_the_streams_admitted_before_it_to_start() -> None
     cap = capacity(workers=2, max_first_audio=1.0, clock=clock)
     new = Reservation(cap, "zh", 400, 1.0)
     first = cap.step_work(new)
-    alone = cap.first_audio_seconds(new)
+    assert cap.first_audio_seconds(new) == pytest.approx(first)
     cap.reserve("zh", 400, 1.0)  # not started: its first step, then a lead of its own to build
-    built = (1.0 + (first + first) / 2 - 0.25) * 0.1
-    assert cap.first_audio_seconds(new) == pytest.approx(alone + (first + built) / 2)
-    for _ in range(4):
-        cap.reserve("zh", 400, 1.0)
-    estimate = cap.first_audio_seconds(new)
-    assert estimate > 1.0
-    with pytest.raises(OverloadedError, match="server busy starting 5 streams") as refused:
-        cap.reserve("zh", 400, 1.0)
+    short_of = 1.0 + (first + first) / 2 - 0.25
+    assert cap.first_audio_seconds(new) == pytest.approx(first + short_of * 0.1 / 0.9 + first)
+    waiting = 1
+    with pytest.raises(OverloadedError, match="server busy starting") as refused:
+        while True:  # each one waiting adds its first step and its lead to the spare time's work
+            estimate = cap.first_audio_seconds(Reservation(cap, "zh", 400, 1.0))
+            cap.reserve("zh", 400, 1.0)
+            waiting += 1
+    assert estimate > 1.0 and waiting > 1
+    assert f"starting {waiting} streams" in str(refused.value)
     assert refused.value.retry_after == max(1, math.ceil(estimate - 1.0))
 
 

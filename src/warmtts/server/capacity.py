@@ -193,17 +193,21 @@ class Capacity:
         waiting = [r for r in self._admitted if not r.started]
         spare = max(_MIN_SPARE * self.workers, self.workers - sum(self.demand(r) for r in playing))
         first = self.step_work(request)
-        backlog = first
-        queued = first
+        backlog = queued = first
+        slowest = 0.0  # a stream's steps run one at a time: its lead builds on one worker at most
         for r in sorted(playing, key=lambda r: r.dry_at if r.dry_at is not None else now):
             queued += self.step_work(r)
             lead = (r.dry_at if r.dry_at is not None else now) - now
-            backlog += max(0.0, self.guard_seconds + queued / self.workers - lead) * self.demand(r)
+            short = max(0.0, self.guard_seconds + queued / self.workers - lead)
+            backlog += short * self.demand(r)
+            slowest = max(slowest, _building(short, self.demand(r)))
         for r in waiting:
             work = self.step_work(r)
             lead = min(self.first_step_seconds, self.model_audio_left(r)) / r.stretch
-            backlog += work + max(0.0, self.guard_seconds + (first + work) / self.workers - lead) * self.demand(r)
-        return backlog / spare
+            short = max(0.0, self.guard_seconds + (first + work) / self.workers - lead)
+            backlog += work + short * self.demand(r)
+            slowest = max(slowest, work + _building(short, self.demand(r)))
+        return max(backlog / spare, slowest + first)
 
     def reserve(self, voice: str, chars: int, speed: float) -> Reservation:
         """Admit a request or raise OverloadedError with the seconds until one would fit."""
@@ -275,3 +279,10 @@ class Capacity:
             if freed >= demand_to_free - _EPSILON and count >= count_to_free:
                 break
         return elapsed
+
+
+def _building(seconds: float, demand: float) -> float:
+    """Wall seconds for a stream to gain `seconds` of audio in hand on one worker, playing meanwhile."""
+    if seconds <= 0:
+        return 0.0
+    return seconds * demand / max(1.0 - demand, _MIN_SPARE)
