@@ -19,6 +19,10 @@ from dataclasses import dataclass
 # in a burst of 48 streams, and the estimate swung with each batch of first steps, so a refused
 # request was admitted seconds later when the estimate dipped, not when its Retry-After said.
 HALF_LIFE_WORKER_SECONDS = 10.0
+# The warm-up is a short text on threads running the models for the first time, 2x dearer per
+# second of audio than a long stream's steps were on one worker; it counts as this much worker
+# time of steps, so a few real steps outweigh it.
+SEED_WORKER_SECONDS = 0.5
 # Before a voice's runs have been timed, the share of its cost that is the acoustic model: the
 # profile in issue 19 (en-joe, one core) found 18 % of samples in the whole-sentence latent and
 # 46 % in the windowed decoder. A start only; the first timed runs replace it.
@@ -39,11 +43,13 @@ class VoiceCosts:
 
     @classmethod
     def from_warm_up(cls, compute_seconds: float, audio_seconds: float, chars: float, runs: int = 1) -> VoiceCosts:
-        """A voice's first estimate: one whole synthesis, split by ACOUSTIC_SHARE."""
-        audio = max(audio_seconds, 1e-3)
+        """A voice's first estimate: one whole synthesis, split by ACOUSTIC_SHARE, weighed as
+        SEED_WORKER_SECONDS of steps."""
+        weight = min(1.0, SEED_WORKER_SECONDS / compute_seconds) if compute_seconds > 0 else 1.0
+        compute, audio = compute_seconds * weight, max(audio_seconds, 1e-3) * weight
         return cls(
-            window_seconds=compute_seconds * (1 - ACOUSTIC_SHARE), window_audio=audio, chars=max(chars, 1.0),
-            acoustic_seconds=compute_seconds * ACOUSTIC_SHARE, acoustic_audio=audio, runs=max(runs, 1),
+            window_seconds=compute * (1 - ACOUSTIC_SHARE), window_audio=audio, chars=max(chars, 1.0) * weight,
+            acoustic_seconds=compute * ACOUSTIC_SHARE, acoustic_audio=audio, runs=max(runs, 1) * weight,
         )
 
     @property
