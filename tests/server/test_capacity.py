@@ -163,6 +163,11 @@ def test_first_audio_waits_for_the_leads_the_scheduler_guards() -> None:
     clock.now = 4.0  # 1 s left in hand, short of 1 s + (first + 1 s) / 2 workers
     short_of = 1.0 + (first + 1.0) / 2 - 1.0
     assert cap.first_audio_seconds(new) == pytest.approx(short_of * 0.1 / 0.9 + first)
+    playing(cap, clock, lead=0.05, chars=1)  # 0.25 s left to compute: no lead to build past that
+    queued = first + 0.25 * 0.1  # it runs dry first: its last step is queued first
+    later_short = 1.0 + (queued + 1.0) / 2 - 1.0
+    backlog = first + 0.25 * 0.1 + later_short * 0.1  # not 1 s + queued / 2 - 0.05 of lead for it
+    assert cap.first_audio_seconds(new) == pytest.approx(max(backlog / (2 - 0.2), later_short * 0.1 / 0.9 + first))
 
 
 def test_first_audio_counts_every_stream_short_of_the_guard_in_the_spare_time() -> None:

@@ -199,6 +199,7 @@ class Capacity:
             queued += self.step_work(r)
             lead = (r.dry_at if r.dry_at is not None else now) - now
             short = max(0.0, self.guard_seconds + queued / self.workers - lead)
+            short = min(short, self.model_audio_left(r) / r.stretch)  # past its last step it needs no lead
             backlog += short * self.demand(r)
             slowest = max(slowest, _building(short, self.demand(r)))
         for r in waiting:
