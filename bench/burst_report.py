@@ -19,6 +19,7 @@ from bench.stats import ratio, summary
 
 REFUSAL_LIMIT_SECONDS = 0.1
 SHORT_LIMIT_SECONDS = 1.0
+PROBE_SECONDS = 0.5  # a refused short request is sent again this often, to time the real wait
 RSS_TOLERANCE = 0.10
 PLAYOUT_BUFFERS = (0.2, 0.5)  # seconds a player might hold back; reported, not judged
 BUSY_MACHINE_SHARE = 0.1  # other processes' CPU, as a share of one core, that makes a run suspect
@@ -42,6 +43,7 @@ class Exchange:
     arrivals: list[Arrival] = field(default_factory=list)
     finished_seconds: float | None = None  # the body's end; None if it never ended cleanly
     error: str | None = None
+    waited_seconds: float | None = None  # a short request's 429: from it to the first probe admitted
 
     @property
     def received(self) -> int:
@@ -146,6 +148,7 @@ def short_row(exchange: Exchange, reference_bytes: int, bytes_per_second: float)
         "deficit_seconds": _round(playout_deficit(exchange.arrivals, bytes_per_second)),
         "bytes": exchange.received,
         "retry_after": exchange.retry_after,
+        "waited_seconds": _round(exchange.waited_seconds),
         "error": exchange.error,
     }
     if exchange.status == 200:
@@ -153,10 +156,20 @@ def short_row(exchange: Exchange, reference_bytes: int, bytes_per_second: float)
         steady = row["deficit_seconds"] is None or row["deficit_seconds"] <= 0
         row["ok"] = row["whole"] and steady and ttfa is not None and ttfa <= SHORT_LIMIT_SECONDS
     elif exchange.status == 429:
-        row["ok"] = retry_after_ok(exchange.retry_after) and (exchange.status_seconds or 0) <= SHORT_LIMIT_SECONDS
+        row["ok"] = (retry_after_ok(exchange.retry_after) and (exchange.status_seconds or 0) <= SHORT_LIMIT_SECONDS
+                     and retry_after_kept(exchange.retry_after, exchange.waited_seconds))
     else:
         row["ok"] = False
     return row
+
+
+def retry_after_kept(retry_after: str | None, waited: float | None) -> bool:
+    """Whether a Retry-After was within 2x of the wait that followed it (probing every
+    PROBE_SECONDS, so a wait under one probe counts as one)."""
+    if not retry_after_ok(retry_after) or waited is None:
+        return False
+    told, real = int(retry_after or 0), max(waited, PROBE_SECONDS)
+    return real / 2 <= told <= 2 * real
 
 
 def received_interval(exchange: Exchange) -> tuple[float, float] | None:
@@ -402,7 +415,8 @@ def _closing_rows(result: dict[str, Any], verdict_needs: str) -> list[str]:
     return [
         f"| short requests during the burst | \"{result['short_text']}\" sent at these seconds into the burst: "
         f"first audio within {SHORT_LIMIT_SECONDS:g} s then whole and never dry, or a 429 within "
-        f"{SHORT_LIMIT_SECONDS:g} s | {shorts} |",
+        f"{SHORT_LIMIT_SECONDS:g} s whose Retry-After is within 2× of the wait that followed (sent again "
+        f"every {PROBE_SECONDS:g} s until admitted) | {shorts} |",
         f"| RSS after warm-up → idle after the burst | server memory, limit ±{RSS_TOLERANCE:.0%} (peak during) "
         f"| {rss['warm_mb']} MB → {rss['after_mb']} MB ({_percent(rss['change'])}; peak {rss['peak_mb']} MB) |",
         f"| **verdict** | all of the above within limits, {verdict_needs} | "
@@ -424,7 +438,12 @@ def _short_text(short: dict[str, Any]) -> str:
                 f"{_seconds(short['finished_seconds'])} (deficit {_seconds(short['deficit_seconds'])})")
     if short["status"] is None:
         return f"no answer ({short['error']})"
-    return f"{short['status']} in {_seconds(short['status_seconds'])}, Retry-After {short['retry_after']}"
+    text = f"{short['status']} in {_seconds(short['status_seconds'])}, Retry-After {short['retry_after']}"
+    if short.get("waited_seconds") is not None:
+        text += f", admitted after {_seconds(short['waited_seconds'])} (probing every {PROBE_SECONDS:g} s)"
+    elif short["status"] == 429 and "waited_seconds" in short:
+        text += ", never admitted while probed"
+    return text
 
 
 def _cpu_note(result: dict[str, Any]) -> str:

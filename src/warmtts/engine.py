@@ -185,8 +185,10 @@ class Engine:
                     audio = np.concatenate([audio, stretcher.finish()])
             audio = fade_edges(audio, own_rate, start=index == 0, end=speech.final)
             marks: tuple[Mark, ...] = ()
+            opens = 0.0
             if speech.timing is not None:
                 total = speech.timing.lead + sum(speech.timing.phonemes)
+                opens = total
                 marks = tuple(m for m in _run_marks(run, analysis, speech.timing, at, params.stretch) if m.offset >= marked[0])
                 marked[0] = max([marked[0], *(m.offset + m.length for m in marks)])
             done += len(speech.audio) / own_rate
@@ -198,7 +200,9 @@ class Engine:
             pcm = to_int16(audio)
             if speech.final and tail is not None:
                 pcm = np.concatenate([pcm, tail])
-            yield Chunk(pcm, rate, run.phonemized.text, share - given, marks)
+            if index == 0 and not opens:  # a model without timing: one call, the run's only window
+                opens = len(speech.audio) / own_rate
+            yield Chunk(pcm, rate, run.phonemized.text, share - given, marks, opens)
             given = share
 
     def synthesize_stream(

@@ -135,16 +135,30 @@ def test_cut_streams_slow_or_bare_refusals_and_nothing_admitted_each_fail() -> N
 
 def test_short_requests_are_judged_on_first_audio_and_rss_on_its_change() -> None:
     late = Exchange(0, 5.0, status=200, status_seconds=0.01, arrivals=[(1.4, REFERENCE // 4)], finished_seconds=1.4)
-    refused = Exchange(1, 10.0, status=429, status_seconds=0.03, retry_after="2")
+    refused = Exchange(1, 10.0, status=429, status_seconds=0.03, retry_after="2", waited_seconds=3.5)
     stalled = Exchange(2, 2.0, status=200, status_seconds=0.01, arrivals=[(0.1, 24000), (30.0, 24000)],
                        finished_seconds=30.0)  # first audio in time, the rest half a minute later
     result = _result([_whole(0)], shorts=[late, refused, stalled], rss_change=0.15)
     assert [row["ok"] for row in result["short_requests"]] == [False, True, False]
+    assert "Retry-After 2, admitted after 3.500 s" in markdown(result)
     assert result["short_requests"][2]["deficit_seconds"] == pytest.approx(29.4)
     assert any(r.startswith("the short request at 5 s: 200 whole, first audio 1.400 s") for r in result["failures"])
     assert any(r.startswith("RSS after the burst") for r in result["failures"])
     unanswered = short_row(Exchange(2, 2.0, error="ConnectError"), REFERENCE // 4, BPS)
     assert unanswered["ok"] is False
+
+
+@pytest.mark.parametrize(("retry_after", "waited", "kept"), [
+    ("229", 78.0, False),  # said 229 s when the streams ahead ended within 78 s
+    ("80", 78.0, True), ("150", 78.0, True), ("40", 78.0, True), ("30", 78.0, False),
+    ("1", 0.2, True),  # a wait under one probe counts as one probe
+    ("5", None, False),  # never admitted while probed
+])
+def test_a_refusals_retry_after_is_held_to_the_wait_that_followed(
+    retry_after: str, waited: float | None, kept: bool
+) -> None:
+    refused = Exchange(1, 10.0, status=429, status_seconds=0.03, retry_after=retry_after, waited_seconds=waited)
+    assert short_row(refused, REFERENCE // 4, BPS)["ok"] is kept
 
 
 def test_each_run_rewrites_only_its_own_section(tmp_path: Path) -> None:

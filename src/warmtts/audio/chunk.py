@@ -21,6 +21,7 @@ class Chunk:
     text: str = ""
     source_chars: int = 0
     marks: tuple[Mark, ...] = ()
+    opens: float = 0.0  # on a run's first window: the run's audio (model seconds), whose acoustic model it ran
 
     @property
     def seconds(self) -> float:

@@ -2,62 +2,40 @@
 served faster than real time, and the new one can hear its first audio soon.
 
 A stream played at real time needs `rtf` seconds of one worker per second of wall time, where
-`rtf` is its voice's measured real-time factor on a worker (synthesis and encoding). Two rules:
+`rtf` is its voice's cost per second of audio on a busy worker: its windows (vocoder and
+encoding) and the acoustic model of its sentences, learned apart (step_costs.py). Two rules:
 
 - load: the admitted streams together may need at most `max_load × workers`;
-- first audio: streams start one after another, as fast as the spare time of the workers
-  (what the playing streams leave) can give each a first piece and one more in hand (see
-  scheduler.py), so a request is refused when the ones admitted before it and not yet
-  started would keep its first audio past `max_first_audio_seconds`.
+- first audio: a first step goes ahead of playing streams only once each has `guard_seconds`
+  of audio in hand beyond the steps queued before it (scheduler.py), so a request waits for the
+  leads that are short of that to be built, and for the streams admitted before it to start
+  and build theirs, in the workers' spare time; it is refused when that would keep its first
+  audio past `max_first_audio_seconds`.
 
-The first request is always admitted: alone, a stream gets a whole worker. Speeds start from
+The first request is always admitted: alone, a stream gets a whole worker. Costs start from
 the warm-up, which runs on every worker at once, and follow the steps that run while every
 worker is busy: admission only binds when the machine is full, and a step then costs more
 (the threads contend for memory, the interpreter and the cores) than on an idle machine.
 
-A refusal says when to retry: the time until enough admitted work has finished (or started),
-estimated from each stream's remaining text with the workers shared among them.
+A refusal says when to retry (drain.py): when the streams ahead will have finished their
+synthesis, the workers serving them earliest-dry first as the scheduler does; or, for first
+audio, when the backlog of starts and leads will have drained to the budget.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
 
 from warmtts.errors import OverloadedError
+from warmtts.server.drain import Pending, finish_times
+from warmtts.server.step_costs import UNMEASURED, VoiceCosts
 from warmtts.voices.params import SynthesisParams
 
-DECAY = 0.9  # per observed step: about the last 10-20 steps of a voice shape its estimate
 _EPSILON = 1e-9  # sums of float demands: 16 × 0.1 must fit into 1.6
 _MIN_SPARE = 0.05  # a full machine still starts streams, slowly, as playing ones finish
-
-
-@dataclass
-class VoiceSpeed:
-    """Decayed sums of what a voice's steps cost, so recent and longer steps count most."""
-
-    compute_seconds: float
-    audio_seconds: float
-    chars: float  # at speed 1: a character at speed 2 counts half
-
-    @property
-    def rtf(self) -> float:
-        return self.compute_seconds / self.audio_seconds
-
-    @property
-    def audio_per_char(self) -> float:
-        """Audio seconds per input character at speed 1."""
-        return self.audio_seconds / self.chars
-
-    def observe(self, compute_seconds: float, audio_seconds: float, chars: float) -> None:
-        self.compute_seconds = self.compute_seconds * DECAY + compute_seconds
-        self.audio_seconds = self.audio_seconds * DECAY + audio_seconds
-        self.chars = self.chars * DECAY + chars
-
-
-# Before a voice has been measured (a voice added without warm-up): a slow, honest guess.
-_UNMEASURED = VoiceSpeed(compute_seconds=0.2, audio_seconds=1.0, chars=4.0)
 
 
 class Reservation:
@@ -75,12 +53,28 @@ class Reservation:
         self.started = False  # its first audio has been computed
         self.finished = False  # all of it has been computed; what is left is sending it
         self.released = False
+        self.first_audio_at: float | None = None  # capacity clock
+        self.audio_sent = 0.0  # seconds of audio, as played
 
-    def progress(self, compute_seconds: float, audio_seconds: float, chars: int, contended: bool) -> None:
-        """A step finished: what is left to do, and (if every worker was busy) the voice's speed."""
+    @property
+    def dry_at(self) -> float | None:
+        """When its listener, playing from the first audio on, runs out of what has been computed."""
+        return None if self.first_audio_at is None else self.first_audio_at + self.audio_sent
+
+    def progress(
+        self, compute_seconds: float, audio_seconds: float, chars: int, contended: bool, opens: float = 0.0
+    ) -> None:
+        """A step finished: what is left to do, and (if every worker was busy) the voice's costs;
+        `opens` > 0: the step also ran the acoustic model of a run of that much model audio."""
         if contended:  # in the model's audio, which the stretch does not change the cost of
-            self._capacity.observe(self.voice, compute_seconds, audio_seconds * self.stretch, chars / self.model_speed)
+            self._capacity.observe(
+                self.voice, compute_seconds, audio_seconds * self.stretch, chars / self.model_speed, opens
+            )
         self.remaining_chars = max(0, self.remaining_chars - chars)
+        if audio_seconds > 0:
+            if self.first_audio_at is None:
+                self.first_audio_at = self._capacity.clock()
+            self.audio_sent += audio_seconds
         self.started = True
 
     def finish(self) -> None:
@@ -88,6 +82,7 @@ class Reservation:
         sent, but no longer needs worker time."""
         self.finished = True
         self.remaining_chars = 0
+        self._capacity.freed()
 
     def release(self) -> None:
         self._capacity.release(self)
@@ -95,55 +90,78 @@ class Reservation:
 
 class Capacity:
     def __init__(
-        self, workers: int, max_load: float, max_requests: int, max_first_audio_seconds: float, step_seconds: float
+        self,
+        workers: int,
+        max_load: float,
+        max_requests: int,
+        max_first_audio_seconds: float,
+        step_seconds: float,
+        first_step_seconds: float = 0.25,
+        guard_seconds: float = 1.0,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.workers = workers
         self.max_load = max_load
         self.max_requests = max_requests
         self.max_first_audio_seconds = max_first_audio_seconds
         self.step_seconds = step_seconds  # audio of one step at most: a vocoder window
-        self._speeds: dict[str, VoiceSpeed] = {}
+        self.first_step_seconds = first_step_seconds  # audio of a stream's first window
+        self.guard_seconds = guard_seconds  # the scheduler's: audio in hand before a first step goes
+        self.clock = clock
+        self._costs: dict[str, VoiceCosts] = {}
         self._admitted: list[Reservation] = []
         self._lock = threading.Lock()
+        # After a refusal for load, nothing is admitted until a stream has finished its synthesis
+        # or the time the refusal gave has passed: the estimate moves with each sentence's cost,
+        # and admitting on a dip broke the Retry-After just given (and overloaded the workers
+        # when the estimate rose again).
+        self._closed_until = float("-inf")
 
     # --- estimates ----------------------------------------------------------------------
 
-    def seed(self, voice: str, compute_seconds: float, audio_seconds: float, chars: int) -> None:
+    def seed(self, voice: str, compute_seconds: float, audio_seconds: float, chars: int, runs: int = 1) -> None:
         """A voice's first measurement (the warm-up), replacing any earlier estimate."""
         with self._lock:
-            self._speeds[voice] = VoiceSpeed(compute_seconds, max(audio_seconds, 1e-3), max(chars, 1))
+            self._costs[voice] = VoiceCosts.from_warm_up(compute_seconds, audio_seconds, chars, runs)
 
-    def observe(self, voice: str, compute_seconds: float, audio_seconds: float, chars: float) -> None:
+    def observe(
+        self, voice: str, compute_seconds: float, audio_seconds: float, chars: float, opens: float = 0.0
+    ) -> None:
         if audio_seconds <= 0 or chars <= 0:
             return
         with self._lock:
-            speed = self._speeds.setdefault(voice, VoiceSpeed(**vars(_UNMEASURED)))
-            speed.observe(compute_seconds, audio_seconds, chars)
+            costs = self._costs.setdefault(voice, VoiceCosts(**vars(UNMEASURED)))
+            costs.observe(compute_seconds, audio_seconds, chars, opens)
+
+    def costs(self, voice: str) -> VoiceCosts:
+        return self._costs.get(voice, UNMEASURED)
 
     def rtf(self, voice: str) -> float:
-        return self._speeds.get(voice, _UNMEASURED).rtf
-
-    def work(self, voice: str, chars: float, model_speed: float) -> float:
-        """Worker seconds to speak `chars` characters with `voice`, its model at `model_speed`."""
-        measured = self._speeds.get(voice, _UNMEASURED)
-        return chars * measured.audio_per_char / model_speed * measured.rtf
+        return self.costs(voice).rtf
 
     def demand(self, reservation: Reservation) -> float:
         """Worker seconds per second the request needs to play in real time: its voice's rtf,
         times its stretch (speed 4 plays the model's audio twice as fast)."""
         return 0.0 if reservation.finished else self.rtf(reservation.voice) * reservation.stretch
 
-    def step_work(self, reservation: Reservation, steps: int = 1) -> float:
-        """Worker seconds of the request's next `steps` steps, at most a window of audio each
-        (a first window is smaller, but also runs its sentence's acoustic model); a short text
-        is all done in less."""
-        measured = self._speeds.get(reservation.voice, _UNMEASURED)
-        left = reservation.remaining_chars * measured.audio_per_char / reservation.model_speed
-        return min(steps * self.step_seconds, left) * measured.rtf
+    def model_audio_left(self, reservation: Reservation) -> float:
+        """Seconds of model audio its text left will make, from its voice's audio per character."""
+        return reservation.remaining_chars * self.costs(reservation.voice).audio_per_char / reservation.model_speed
 
     def remaining_work(self, reservation: Reservation) -> float:
-        """Worker seconds the request still needs, from its text left and its voice's speed."""
-        return self.work(reservation.voice, reservation.remaining_chars, reservation.model_speed)
+        """Worker seconds the request still needs: windows and the acoustic model of every
+        sentence it has still to start."""
+        return self.model_audio_left(reservation) * self.rtf(reservation.voice)
+
+    def step_work(self, reservation: Reservation) -> float:
+        """Worker seconds of the request's next step. A first step is a small window and its
+        sentence's acoustic model; a later one is at most a window of audio, with its share of
+        the acoustic model of the sentences still to come; a short text is all done in less."""
+        costs = self.costs(reservation.voice)
+        left = self.model_audio_left(reservation)
+        if not reservation.started:
+            return min(self.first_step_seconds, left) * costs.window_rtf + min(costs.run_audio, left) * costs.acoustic_rtf
+        return min(self.step_seconds, left) * costs.rtf
 
     # --- admission ----------------------------------------------------------------------
 
@@ -162,13 +180,35 @@ class Capacity:
         return sum(self.demand(r) for r in self._admitted)
 
     def first_audio_seconds(self, request: Reservation) -> float:
-        """When `request`, admitted now, would expect its first audio: after the requests
-        admitted before it have started (a first piece and one more each), in the workers'
-        spare time."""
-        started_load = sum(self.demand(r) for r in self._admitted if r.started) / self.workers
-        spare = max(_MIN_SPARE, 1.0 - started_load) * self.workers
-        waiting = sum(self.step_work(r, steps=2) for r in self._admitted if not r.started)
-        return (waiting + self.step_work(request)) / spare
+        """When `request`, admitted now, would expect its first audio.
+
+        The scheduler lets a first step go only when each playing stream, taken earliest-dry
+        first, has `guard_seconds` of audio in hand beyond the work queued before it; the
+        first steps admitted before this one go first, and each of those streams then needs
+        the same lead before the next start. Leads are built, and first steps run, in the
+        workers' spare time: what the playing streams leave of them.
+        """
+        now = self.clock()
+        playing = [r for r in self._admitted if r.started and not r.finished]
+        waiting = [r for r in self._admitted if not r.started]
+        spare = max(_MIN_SPARE * self.workers, self.workers - sum(self.demand(r) for r in playing))
+        first = self.step_work(request)
+        backlog = queued = first
+        slowest = 0.0  # a stream's steps run one at a time: its lead builds on one worker at most
+        for r in sorted(playing, key=lambda r: r.dry_at if r.dry_at is not None else now):
+            queued += self.step_work(r)
+            lead = (r.dry_at if r.dry_at is not None else now) - now
+            short = max(0.0, self.guard_seconds + queued / self.workers - lead)
+            short = min(short, self.model_audio_left(r) / r.stretch)  # past its last step it needs no lead
+            backlog += short * self.demand(r)
+            slowest = max(slowest, _building(short, self.demand(r)))
+        for r in waiting:
+            work = self.step_work(r)
+            lead = min(self.first_step_seconds, self.model_audio_left(r)) / r.stretch
+            short = max(0.0, self.guard_seconds + (first + work) / self.workers - lead)
+            backlog += work + short * self.demand(r)
+            slowest = max(slowest, work + _building(short, self.demand(r)))
+        return max(backlog / spare, slowest + first)
 
     def reserve(self, voice: str, chars: int, speed: float) -> Reservation:
         """Admit a request or raise OverloadedError with the seconds until one would fit."""
@@ -184,9 +224,14 @@ class Capacity:
         if count >= self.max_requests:
             retry = self._retry_after(demand_to_free=0.0, count_to_free=1)
             raise OverloadedError(f"server busy: {count} requests in progress (the limit); retry in {retry} s", retry)
+        now = self.clock()
         needed = self._demand() + self.demand(request) - self.max_load * self.workers
-        if needed > _EPSILON:
-            retry = self._retry_after(demand_to_free=needed, count_to_free=0)
+        if needed > _EPSILON or now < self._closed_until:
+            seconds = self._retry_seconds(demand_to_free=max(needed, 0.0), count_to_free=0)
+            if now < self._closed_until:
+                seconds = max(seconds, self._closed_until - now)
+            self._closed_until = now + seconds
+            retry = max(1, math.ceil(seconds))
             raise OverloadedError(
                 f"server at capacity: the {count} streams in progress need its synthesis to play in real time; "
                 f"retry in {retry} s",
@@ -194,6 +239,7 @@ class Capacity:
             )
         first_audio = self.first_audio_seconds(request)
         if first_audio > self.max_first_audio_seconds:
+            # the backlog drains at the rate the estimate divides by: a second a second
             retry = max(1, math.ceil(first_audio - self.max_first_audio_seconds))
             raise OverloadedError(
                 f"server busy starting {sum(not r.started for r in self._admitted)} streams: first audio would take "
@@ -207,17 +253,37 @@ class Capacity:
                 return
             reservation.released = True
             self._admitted.remove(reservation)
+            self._closed_until = float("-inf")
+
+    def freed(self) -> None:
+        """A stream has finished its synthesis: the demand it held is free."""
+        self._closed_until = float("-inf")
 
     def _retry_after(self, demand_to_free: float, count_to_free: int) -> int:
-        """Whole seconds until admitted streams that free `demand_to_free` of worker demand and
-        `count_to_free` places have finished, the workers shared equally among those left."""
-        streams = sorted((self.remaining_work(r), self.demand(r)) for r in self._admitted)
-        elapsed, done_work, freed_demand = 0.0, 0.0, 0.0
-        for finished, (work, demand) in enumerate(streams, start=1):
-            active = len(streams) - finished + 1
-            elapsed += (work - done_work) * active / min(self.workers, active)
-            done_work = work
-            freed_demand += demand
-            if freed_demand >= demand_to_free - _EPSILON and finished >= count_to_free:
+        return max(1, math.ceil(self._retry_seconds(demand_to_free, count_to_free)))
+
+    def _retry_seconds(self, demand_to_free: float, count_to_free: int) -> float:
+        """Seconds until admitted streams that free `demand_to_free` of worker demand and
+        `count_to_free` places have finished their synthesis."""
+        now = self.clock()
+        pending = [
+            Pending(
+                start=max(now, r.dry_at) if r.dry_at is not None else now,
+                audio=self.model_audio_left(r) / r.stretch,
+                demand=self.demand(r),
+            )
+            for r in self._admitted
+        ]
+        elapsed, freed = 0.0, 0.0
+        for count, (seconds, item) in enumerate(finish_times(pending, self.workers, now), start=1):
+            elapsed, freed = seconds - now, freed + item.demand
+            if freed >= demand_to_free - _EPSILON and count >= count_to_free:
                 break
-        return max(1, math.ceil(elapsed))
+        return elapsed
+
+
+def _building(seconds: float, demand: float) -> float:
+    """Wall seconds for a stream to gain `seconds` of audio in hand on one worker, playing meanwhile."""
+    if seconds <= 0:
+        return 0.0
+    return seconds * demand / max(1.0 - demand, _MIN_SPARE)

@@ -86,6 +86,7 @@ class _Step:
     last: bool
     contended: bool = False  # every worker was busy when it started
     kept: bytes | None = None  # the whole file in the kept format, on the last step
+    opens: float = 0.0  # it also ran the acoustic model of a run of this much audio (model seconds)
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,8 @@ class Job:
         data = self._frame(self._encoder.feed(pcm), chunk.source_chars, chunk.marks)  # type: ignore[union-attr]
         if self._keeper is not None:
             self._keeper.feed(pcm)
-        return _Step(data, chunk.seconds, chunk.source_chars, time.perf_counter() - started, False, contended)
+        compute = time.perf_counter() - started
+        return _Step(data, chunk.seconds, chunk.source_chars, compute, False, contended, opens=chunk.opens)
 
     def _open_encoders(self) -> None:
         from warmtts.audio.encode import FileEncoder, make_encoder
@@ -227,7 +229,7 @@ class Job:
                     self._first_audio_at = time.perf_counter()
                     metrics.ttfa.labels(route).observe(self._first_audio_at - self._arrived)
                 self._audio_seconds += step.audio_seconds
-                self._reservation.progress(step.compute_seconds, step.audio_seconds, step.chars, step.contended)
+                self._reservation.progress(step.compute_seconds, step.audio_seconds, step.chars, step.contended, step.opens)
                 metrics.audio.labels(self.voice).inc(step.audio_seconds)
             if self._compute_seconds > self._services.timeout_seconds and not step.last:
                 raise SynthesisTimeoutError(

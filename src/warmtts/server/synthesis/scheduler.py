@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,9 +47,6 @@ class _Job:
     fn: Callable[[], Any] = field(repr=False)
     future: asyncio.Future[Any] | concurrent.futures.Future[Any] = field(repr=False)
     loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
-
-    def order(self) -> tuple[float, int]:
-        return self.due, self.seq
 
 
 class Scheduler:
@@ -96,21 +93,9 @@ class Scheduler:
             self._changed.notify()
 
     def _pick(self, now: float) -> _Job:
-        later = sorted((j for j in self._jobs if not j.first), key=_Job.order)
-        first = min((j for j in self._jobs if j.first), key=_Job.order, default=None)
-        job = first if first is not None and (not later or self._fits(first, later, now)) else later[0]
+        job = pick(self._jobs, now, self.workers, self.guard_seconds)
         self._jobs.remove(job)
         return job
-
-    def _fits(self, first: _Job, later: list[_Job], now: float) -> bool:
-        """Whether the workers, doing `first` now and then `later` in deadline order, finish
-        each later step `guard_seconds` before its listener runs dry."""
-        work = first.work
-        for job in later:
-            work += job.work
-            if now + work / self.workers > job.due - self.guard_seconds:
-                return False
-        return True
 
     def _take(self) -> _Job | None:
         with self._changed:
@@ -169,6 +154,42 @@ class Scheduler:
         with self._changed:
             self._stopping = True
             self._changed.notify_all()
+
+
+class Queued(Protocol):
+    """What the choice of the next step looks at (a queued job; a simulated one in tests)."""
+
+    due: float
+    work: float
+    first: bool
+    seq: int
+
+
+Q = TypeVar("Q", bound=Queued)
+
+
+def pick(jobs: list[Q], now: float, workers: int, guard_seconds: float) -> Q:
+    """The step a free worker takes next (the rules in this module's docstring); `jobs` is not empty."""
+    later = sorted((j for j in jobs if not j.first), key=_order)
+    first = min((j for j in jobs if j.first), key=_order, default=None)
+    if first is not None and (not later or _fits(first, later, now, workers, guard_seconds)):
+        return first
+    return later[0]
+
+
+def _order(job: Queued) -> tuple[float, int]:
+    return job.due, job.seq
+
+
+def _fits(first: Queued, later: list[Q], now: float, workers: int, guard_seconds: float) -> bool:
+    """Whether the workers, doing `first` now and then `later` in deadline order, finish each
+    later step `guard_seconds` before its listener runs dry."""
+    work = first.work
+    for job in later:
+        work += job.work
+        if now + work / workers > job.due - guard_seconds:
+            return False
+    return True
 
 
 def _settle(job: _Job, result: Any, exc: BaseException | None) -> None:

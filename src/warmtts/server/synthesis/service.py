@@ -50,6 +50,7 @@ class SynthesisService:
         self.capacity = Capacity(
             settings.workers, settings.max_load, settings.workers + settings.max_queue,
             settings.max_first_audio_seconds, settings.max_window_seconds,
+            first_step_seconds=settings.first_window_seconds, guard_seconds=self.scheduler.guard_seconds,
         )
         self.trimmer = IdleTrimmer()
         self.draining = False  # set on SIGTERM: finish streams in flight, take no new work
