@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from warmtts.errors import OverloadedError
-from warmtts.server.capacity import Capacity, Reservation
-from warmtts.server.scheduler import GUARD_SECONDS, pick
+from warmtts.server.synthesis.capacity import Capacity, Reservation
+from warmtts.server.synthesis.scheduler import GUARD_SECONDS, pick
 
 RECORDED = Path(__file__).resolve().parent / "data" / "zh_baker_steps.json"
 VOICE = "zh-baker"

@@ -8,7 +8,7 @@ import pytest
 
 from tests.server.admission_sim import Clock, Simulation, recorded
 from warmtts.errors import OverloadedError
-from warmtts.server.capacity import Capacity
+from warmtts.server.synthesis.capacity import Capacity
 
 WORKERS = 2  # the recording's: two streams at once on two cores
 

@@ -59,9 +59,9 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
         threading.Thread(target=preload, name="preload", daemon=True).start()
         wyoming_server = None
         if settings.wyoming_uri is not None:
-            from warmtts.server.wyoming import handler as wyoming
+            from warmtts.server.wyoming.handler import start as start_wyoming
 
-            wyoming_server = await wyoming.start(settings.wyoming_uri, service)
+            wyoming_server = await start_wyoming(settings.wyoming_uri, service)
         try:
             yield
         finally:

@@ -30,8 +30,8 @@ import time
 from collections.abc import Callable
 
 from warmtts.errors import OverloadedError
-from warmtts.server.drain import Pending, finish_times
-from warmtts.server.step_costs import UNMEASURED, VoiceCosts
+from warmtts.server.synthesis.drain import Pending, finish_times
+from warmtts.server.synthesis.step_costs import UNMEASURED, VoiceCosts
 from warmtts.voices.params import SynthesisParams
 
 _EPSILON = 1e-9  # sums of float demands: 16 × 0.1 must fit into 1.6
