@@ -147,7 +147,8 @@ class Settings(BaseSettings):
     realtime_clause_chars: int = Field(
         default=60, ge=10, le=1000,
         description="Streamed text (realtime and Wyoming) with no sentence end is spoken at its last clause mark "
-        "once it is this long (spoken length: a Han character counts three); twice as long, at a space.",
+        "once it is this long (spoken length: a Han character counts three; twice as long, at a space), while "
+        "the listener has little audio ahead (a first sentence); else it waits for the sentence's end.",
     )
     realtime_idle_flush_ms: int = Field(
         default=800, ge=50, le=60_000,

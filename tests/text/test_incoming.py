@@ -11,19 +11,24 @@ TEXT = "Hello there, my friend. How are you today? 今天天气很好，我们�
 
 
 def feed(parts: list[str], clause_chars: int | None = None) -> tuple[list[Ready], IncomingText]:
-    incoming = IncomingText(clause_chars)
-    ready = [r for part in parts if (r := incoming.append(part)) is not None]
+    """Each part appended; with `clause_chars`, a listener always short of audio."""
+    incoming = IncomingText(clause_chars or 60)
+    ready = []
+    for part in parts:
+        for found in (incoming.append(part), incoming.clause() if clause_chars else None):
+            if found is not None:
+                ready.append(found)
     return ready, incoming
 
 
-def test_a_sentence_is_ready_once_the_next_character_has_come() -> None:
-    incoming = IncomingText()
+def test_a_full_stop_is_a_sentence_end_once_the_next_character_has_come() -> None:
+    incoming = IncomingText(60)
     assert incoming.append("Hello there.") is None  # "." may be "..." or end "Dr."
     assert incoming.append(" H") == Ready("Hello there.", 0)
-    assert incoming.append("ow are you?") is None
-    assert incoming.append("!") is None
-    assert incoming.append(" Fine") == Ready(" How are you?!", 12)
-    assert incoming.pending == " Fine"
+    assert incoming.append("ow are you") is None
+    assert incoming.append("?") == Ready(" How are you?", 12)  # never inside a word: at once
+    assert incoming.append("!") == Ready("!", 25)  # nothing to say: the speaker skips it
+    assert incoming.append(" Fine") is None
     assert incoming.flush() == Ready(" Fine", 26)
     assert incoming.append("再见。好") == Ready("再见。", 0)  # a new generation counts from 0
 
@@ -35,6 +40,8 @@ def test_an_abbreviation_does_not_end_a_sentence() -> None:
 
 
 def test_a_long_clause_run_is_cut_at_its_last_clause_mark() -> None:
+    incoming = IncomingText(30)
+    assert incoming.append("First part, second part, third part is long") is None  # only when asked
     ready, incoming = feed(["First part, second part, third part is long", " and goes on"], clause_chars=30)
     assert ready == [Ready("First part, second part,", 0)]
     assert incoming.pending == " third part is long and goes on"
@@ -50,7 +57,7 @@ def test_without_clause_marks_a_very_long_run_is_cut_at_a_space() -> None:
 
 
 def test_idle_keeps_a_latin_word_being_written() -> None:
-    incoming = IncomingText()
+    incoming = IncomingText(60)
     incoming.append("Hello my fri")
     assert incoming.idle() == Ready("Hello my ", 0)
     assert incoming.pending == "fri"

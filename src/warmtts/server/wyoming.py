@@ -83,6 +83,8 @@ class WyomingHandler(AsyncEventHandler):
                     self._ssml += text
                     return True
                 ready = self._incoming.append(text)
+                if ready is None and self._audio_started is None:  # nothing heard yet: a long first sentence is cut
+                    ready = self._incoming.clause()
                 if ready is not None and speakable(ready.text):
                     await self._speak(ready.text, self._streaming.voice)
             elif SynthesizeStop.is_type(event.type) and self._streaming is not None:

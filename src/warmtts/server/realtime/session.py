@@ -53,6 +53,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# A long sentence is cut at a clause only while the listener has less audio than this ahead and
+# nothing else queued: about a first chunk's synthesis, with room to spare (text/incoming.py).
+CLAUSE_AHEAD_SECONDS = 1.5
+
 
 @dataclass(eq=False)
 class _Generation:
@@ -113,6 +117,7 @@ class Session:
         self._ending = False
         self._last_text = time.monotonic()
         self._last_activity = time.monotonic()
+        self._audio_until = 0.0  # when the audio sent so far ends, played from its arrival on
         self._tally = _Tally()
 
     # --- the receiving loop -------------------------------------------------------------
@@ -222,6 +227,14 @@ class Session:
             )
         self._last_text = time.monotonic()
         self._queue_ready(self._incoming.append(text))
+        if self._short_of_audio():
+            self._queue_ready(self._incoming.clause())
+
+    def _short_of_audio(self) -> bool:
+        """Whether the listener would soon run dry: nothing is being or waiting to be spoken,
+        and little audio is left to play."""
+        ahead = self._audio_until - time.monotonic()
+        return self._work.empty() and not self._speaking and ahead < CLAUSE_AHEAD_SECONDS
 
     def _flush(self, last: bool) -> None:
         chars = self._incoming.generation_chars
@@ -249,6 +262,7 @@ class Session:
             self.metrics.generations.labels("cleared").inc()
         self._incoming.clear()
         self._current = _Generation()
+        self._audio_until = 0.0
         self._speaker = asyncio.create_task(self._speak_all())
         await self._send(Cleared())
         if self._ending:  # the end's done was dropped with the rest: nothing more will come
@@ -330,7 +344,9 @@ class Session:
             async for data in body:
                 marked = await self._send_marks(job, marked, start, ready)
                 await self._send(AudioDelta(data))
-                generation.seconds += len(data) / 2 / job.sample_rate
+                seconds = len(data) / 2 / job.sample_rate
+                generation.seconds += seconds
+                self._audio_until = max(self._audio_until, time.monotonic()) + seconds
         await self._send_marks(job, marked, start, ready)
 
     async def _send_marks(self, job: Job, marked: int, start: float, ready: Ready) -> int:
