@@ -262,8 +262,8 @@ async def clear_runs(url: str, reps: int) -> dict[str, Any]:
     return result
 
 
-async def concurrent_run(base: str, url: str, sessions: int, http_clients: int = 2) -> dict[str, Any]:
-    """`sessions` sessions started together, en and zh in turn at 40 tokens/s, beside
+async def concurrent_run(base: str, url: str, sessions: int, stagger: float, http_clients: int = 2) -> dict[str, Any]:
+    """`sessions` sessions started `stagger` seconds apart, en and zh in turn at 40 tokens/s, beside
     `http_clients` clients asking for sentences back to back until the sessions end."""
     stop = asyncio.Event()
     ttfas: list[float] = []
@@ -283,8 +283,13 @@ async def concurrent_run(base: str, url: str, sessions: int, http_clients: int =
 
     clients = [asyncio.create_task(http_client(i)) for i in range(http_clients)]
     order = ["en", "zh"]
-    runs = [stream_session(url, TEXTS[order[i % 2]][1], order[i % 2], TEXTS[order[i % 2]][0], 40) for i in range(sessions)]
-    results = await asyncio.gather(*runs)
+
+    async def session(index: int) -> Session:
+        await asyncio.sleep(index * stagger)  # answers start one after another, not in one instant
+        language = order[index % 2]
+        return await stream_session(url, TEXTS[language][1], language, TEXTS[language][0], 40)
+
+    results = await asyncio.gather(*(session(i) for i in range(sessions)))
     stop.set()
     await asyncio.gather(*clients)
     firsts = [r.first_audio for r in results if r.first_audio is not None]
@@ -297,6 +302,8 @@ async def concurrent_run(base: str, url: str, sessions: int, http_clients: int =
         "dry_runs": [count for count, _ in dry],
         "longest_dry_seconds": round(max(w for _, w in dry), 3),
         "session_errors": [e for r in results for e in r.errors],
+        "sessions_without_audio": sum(1 for r in results if not r.deltas),
+        "stagger_seconds": stagger,
         "http_requests": len(ttfas),
         "http_ttfa_median_seconds": _median(ttfas),
         "http_ttfa_max_seconds": round(max(ttfas), 3) if ttfas else None,
@@ -306,14 +313,19 @@ async def concurrent_run(base: str, url: str, sessions: int, http_clients: int =
     return row
 
 
-async def run(base: str, reps: int, rates: list[int], asr: bool, concurrency: list[int]) -> dict[str, Any]:
+async def run(base: str, args: argparse.Namespace) -> dict[str, Any]:
     url = base.replace("http://", "ws://") + PATH
-    return {
-        "first_audio": await first_audio_runs(base, url, reps, rates),
-        "clear": await clear_runs(url, max(reps, 4)),
-        "concurrency": [await concurrent_run(base, url, n) for n in concurrency],
-        "words": await words_check(base, url, asr),
-    }
+    parts, result = args.parts.split(","), {}
+    if "first" in parts:
+        result["first_audio"] = await first_audio_runs(base, url, args.reps, [int(r) for r in args.rates.split(",")])
+    if "clear" in parts:
+        result["clear"] = await clear_runs(url, max(args.reps, 4))
+    if "concurrency" in parts:
+        counts = [int(n) for n in args.concurrency.split(",") if n]
+        result["concurrency"] = [await concurrent_run(base, url, n, args.stagger) for n in counts]
+    if "words" in parts:
+        result["words"] = await words_check(base, url, args.asr)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -325,18 +337,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="an already running server instead of a fresh one")
     parser.add_argument("--clause-chars", type=int, help="WARMTTS_REALTIME_CLAUSE_CHARS of the fresh server")
     parser.add_argument("--out", type=Path, default=Path("bench/results/realtime.json"))
+    parser.add_argument("--stagger", type=float, default=0.5, help="seconds between the concurrent sessions' starts")
+    parser.add_argument("--parts", default="first,clear,concurrency,words")
     args = parser.parse_args(argv)
-    rates = [int(r) for r in args.rates.split(",")]
-    concurrency = [int(n) for n in args.concurrency.split(",") if n]
     if args.url:
-        result = asyncio.run(run(args.url, args.reps, rates, args.asr, concurrency))
+        result = asyncio.run(run(args.url, args))
     else:
         env = {"WARMTTS_REALTIME_CLAUSE_CHARS": str(args.clause_chars)} if args.clause_chars else {}
         with ServerProcess(Warmtts(), env) as server:
             server.wait_ready()
-            result = asyncio.run(run(server.base_url, args.reps, rates, args.asr, concurrency))
+            result = asyncio.run(run(server.base_url, args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    result["settings"] = {"reps": args.reps, "rates": rates, "clause_chars": args.clause_chars or "default"}
+    result["settings"] = {k: v for k, v in vars(args).items() if k != "out"}
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print(f"wrote {args.out}")
     return 0

@@ -59,6 +59,9 @@ class SynthesisRequest:
     framing: Framing = "audio"
     keep: AudioFormat | None = None
     sample_rate: int | None = None  # None: the voice's own
+    # A continuation (the realtime socket's next stretch): when its listener runs out of the
+    # audio before it (time.perf_counter()); its steps are then due as a playing stream's.
+    plays_at: float | None = None
 
 
 class Outcome(str, enum.Enum):
@@ -197,12 +200,14 @@ class Job:
 
     def _due(self) -> tuple[float, float, bool]:
         """When this job's next step is due, its expected work, and whether it is the first:
-        a first step is due when the request arrived; a later one when the listener runs out of
-        the audio already sent. The work is that of a typical step, or of the text left."""
+        a first step is due when the request arrived (a continuation's, when its listener runs
+        out of the audio before it); a later one when the listener runs out of the audio already sent. The work is that of a typical step, or of the text left."""
         work = self._services.capacity.step_work(self._reservation)
+        plays_at = self.request.plays_at
         if self._first_audio_at is None:
-            return self._arrived, work, True
-        return self._first_audio_at + self._audio_seconds, work, False
+            return (self._arrived, work, True) if plays_at is None else (plays_at, work, False)
+        start = self._first_audio_at if plays_at is None else max(self._first_audio_at, plays_at)
+        return start + self._audio_seconds, work, False
 
     async def _steps(self) -> AsyncIterator[_Step]:
         metrics, route = self._services.metrics, self.request.route

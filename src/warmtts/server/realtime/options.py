@@ -50,10 +50,10 @@ class SessionOptions:
         _check_voice(checked.voice, service)
         return replace(self, voice=checked.voice, speed=checked.speed, sample_rate=int(checked.sample_rate))
 
-    def request(self, text: str) -> SynthesisRequest:
+    def request(self, text: str, plays_at: float | None = None) -> SynthesisRequest:
         return SynthesisRequest(
             route=ROUTE, text=text, voice=self.voice, speed=self.speed, format="pcm", framing="audio",
-            sample_rate=self.sample_rate,
+            sample_rate=self.sample_rate, plays_at=plays_at,
         )
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Union
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from warmtts.errors import WarmttsError
+from warmtts.errors import OverloadedError, WarmttsError
 from warmtts.server.errors import error_kind
 from warmtts.server.job import Job, Outcome
 from warmtts.server.realtime.options import SessionOptions
@@ -56,6 +56,9 @@ log = logging.getLogger(__name__)
 # A long sentence is cut at a clause only while the listener has less audio than this ahead and
 # nothing else queued: about a first chunk's synthesis, with room to spare (text/incoming.py).
 CLAUSE_AHEAD_SECONDS = 1.5
+# A generation's next stretch that the server cannot admit yet is retried this often, for this
+# long, before the rest of the generation is dropped: its listener is still hearing the last.
+RETRY_SECONDS, CONTINUE_WAIT_SECONDS = 0.1, 10.0
 
 
 @dataclass(eq=False)
@@ -321,7 +324,7 @@ class Session:
     async def _speak(self, generation: _Generation, ready: Ready) -> None:
         """One stretch as one admitted request; a refusal drops the rest of its generation."""
         try:
-            job = self.service.open(self.options.request(ready.text))
+            job = await self._admit(generation, ready)
         except WarmttsError as exc:
             generation.dropped = "refused"
             _, kind, headers = error_kind(exc)
@@ -335,6 +338,21 @@ class Session:
             generation.dropped = "failed"
             kind = "timeout" if job.outcome is Outcome.TIMEOUT else "synthesis_failed"
             await self._send(ErrorEvent(kind, job.error or "synthesis failed"))
+
+    async def _admit(self, generation: _Generation, ready: Ready) -> Job:
+        """A generation's first stretch is admitted or refused at once, as an HTTP request; a
+        later one (its listener still hearing the audio before it) waits for a place, up to
+        CONTINUE_WAIT_SECONDS, and its steps are due when that audio runs out."""
+        continuing = generation.seconds > 0
+        waited_until = time.monotonic() + CONTINUE_WAIT_SECONDS
+        while True:
+            plays_at = time.perf_counter() + (self._audio_until - time.monotonic()) if continuing else None
+            try:
+                return self.service.open(self.options.request(ready.text, plays_at))
+            except OverloadedError:
+                if not continuing or time.monotonic() >= waited_until:
+                    raise
+            await asyncio.sleep(RETRY_SECONDS)
 
     async def _stream(self, job: Job, generation: _Generation, ready: Ready) -> None:
         """The job's audio, each chunk after the marks it brought, in the generation's time and
