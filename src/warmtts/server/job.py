@@ -291,6 +291,10 @@ class Job:
     def audio_seconds(self) -> float:
         return self._audio_seconds
 
+    @property
+    def reservation(self) -> Reservation:
+        return self._reservation
+
     def _fail(self, exc: Exception) -> None:
         """Record why the job failed; an expected condition is one log line, a bug its trace."""
         if isinstance(exc, SynthesisTimeoutError):
@@ -326,7 +330,8 @@ class Job:
             running = self._running
         if not running:  # no worker is in a step: stop the synthesis now (else the step does)
             self._stream.close()
-        self._reservation.release()
+        if not self._reservation.held:  # a held one is its session's to release
+            self._reservation.release()
         self._services.trimmer.idle()
         self._report()
 

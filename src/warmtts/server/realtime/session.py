@@ -2,9 +2,10 @@
 
 Two tasks share the socket. The receiving loop reads messages, cuts the text into stretches
 ready to speak (text/incoming.py) and queues them; the speaker takes the queue in order and
-speaks each stretch as one admitted request (a Job), so the session holds synthesis capacity
-only while it has text to speak. A generation is the text up to a flush: its stretches' audio,
-timestamps and usage are counted from its start, and a flush's `speech.audio.done` ends it.
+speaks each stretch as one Job. A generation is the text up to a flush: it is admitted as a
+request is when its first stretch is ready, and its later stretches go in the same place in
+the capacity, which the session gives back as soon as it has nothing to speak. Its stretches'
+audio, timestamps and usage count from its start; a flush's `speech.audio.done` ends it.
 
 Barge-in (`input_text.clear`) cancels the speaker task: its job's queued step is dropped, a
 step running on a worker is discarded when it ends, nothing more is sent; only then does
@@ -48,6 +49,7 @@ from warmtts.text.incoming import IncomingText, Ready
 
 if TYPE_CHECKING:
     from warmtts.config import Settings
+    from warmtts.server.capacity import Reservation
     from warmtts.server.realtime.metrics import RealtimeMetrics
     from warmtts.server.service import SynthesisService
 
@@ -56,8 +58,9 @@ log = logging.getLogger(__name__)
 # A long sentence is cut at a clause only while the listener has less audio than this ahead and
 # nothing else queued: about a first chunk's synthesis, with room to spare (text/incoming.py).
 CLAUSE_AHEAD_SECONDS = 1.5
-# A generation's next stretch that the server cannot admit yet is retried this often, for this
-# long, before the rest of the generation is dropped: its listener is still hearing the last.
+# A generation's next stretch that the server cannot admit yet (its place was given back while
+# it had nothing to speak) is retried this often, for this long, before the rest of the
+# generation is dropped: its listener is still hearing the last.
 RETRY_SECONDS, CONTINUE_WAIT_SECONDS = 0.1, 10.0
 
 
@@ -121,6 +124,7 @@ class Session:
         self._last_text = time.monotonic()
         self._last_activity = time.monotonic()
         self._audio_until = 0.0  # when the audio sent so far ends, played from its arrival on
+        self._held: Reservation | None = None  # the generation's place in the capacity, while it has text
         self._tally = _Tally()
 
     # --- the receiving loop -------------------------------------------------------------
@@ -157,6 +161,7 @@ class Session:
         finally:
             reader.cancel()
             await self._stop_speaker()
+            self._release()
             if self._incoming.generation_chars or not self._work.empty():
                 self.metrics.generations.labels("closed").inc()
             log.info(
@@ -258,6 +263,7 @@ class Session:
         self.metrics.clears.inc()
         self._tally.clears += 1
         await self._stop_speaker()
+        self._release()
         dropped = {id(w.generation) for w in self._drain()}
         if self._incoming.generation_chars:
             dropped.add(id(self._current))
@@ -310,13 +316,22 @@ class Session:
             finally:
                 if isinstance(work, _Speak):
                     self._queued_chars = max(0, self._queued_chars - len(work.ready.text))
+                if self._work.empty() and not self._incoming.pending:  # nothing left to speak
+                    self._release()
                 self._speaking = False
                 self._last_activity = time.monotonic()
+
+    def _release(self) -> None:
+        """Give the generation's place in the capacity back: it has nothing to speak now."""
+        if self._held is not None:
+            self._held.release()
+            self._held = None
 
     async def _finish(self, done: _Done) -> None:
         outcome = "done" if done.generation.dropped is None else done.generation.dropped
         self.metrics.generations.labels(outcome).inc()
         self._tally.generations += 1
+        self._release()
         await self._send(AudioDone(done.chars, done.generation.seconds, self.options.sample_rate))
         if done.last:
             self._inbox.put_nowait(_Finished())
@@ -326,6 +341,7 @@ class Session:
         try:
             job = await self._admit(generation, ready)
         except WarmttsError as exc:
+            self._release()
             generation.dropped = "refused"
             _, kind, headers = error_kind(exc)
             retry = (headers or {}).get("Retry-After")
@@ -335,20 +351,24 @@ class Session:
         async with job:
             await self._stream(job, generation, ready)
         if job.failed:
+            self._release()
             generation.dropped = "failed"
             kind = "timeout" if job.outcome is Outcome.TIMEOUT else "synthesis_failed"
             await self._send(ErrorEvent(kind, job.error or "synthesis failed"))
 
     async def _admit(self, generation: _Generation, ready: Ready) -> Job:
-        """A generation's first stretch is admitted or refused at once, as an HTTP request; a
-        later one (its listener still hearing the audio before it) waits for a place, up to
-        CONTINUE_WAIT_SECONDS, and its steps are due when that audio runs out."""
+        """A generation is admitted as an HTTP request is, or refused at once, and holds its
+        place while it has text to speak: its later stretches go in the same place, and their
+        steps are due when the listener runs out of the audio before them. A later stretch
+        whose place was given back meanwhile waits for one, up to CONTINUE_WAIT_SECONDS."""
         continuing = generation.seconds > 0
         waited_until = time.monotonic() + CONTINUE_WAIT_SECONDS
         while True:
             plays_at = time.perf_counter() + (self._audio_until - time.monotonic()) if continuing else None
             try:
-                return self.service.open(self.options.request(ready.text, plays_at))
+                job = self.service.open(self.options.request(ready.text, plays_at), self._held, hold=True)
+                self._held = job.reservation
+                return job
             except OverloadedError:
                 if not continuing or time.monotonic() >= waited_until:
                     raise
