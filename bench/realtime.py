@@ -79,6 +79,7 @@ class Session:
     pcm: bytearray = field(default_factory=bytearray)
     errors: list[str] = field(default_factory=list)
     done: dict[str, Any] | None = None
+    heard: list[str] = field(default_factory=list)  # the marks' text, in order
 
     @property
     def first_audio(self) -> float | None:
@@ -134,6 +135,8 @@ async def stream_session(url: str, text: str, language: str, voice: str, tokens_
                 data = base64.b64decode(event["delta"])
                 result.deltas.append((time.perf_counter(), len(data) / 2 / RATE))
                 result.pcm += data
+            elif event["type"] == "speech.audio.timestamps":
+                result.heard += [mark["text"] for mark in event["marks"]]
             elif event["type"] == "error":
                 result.errors.append(event["error"]["code"])
             elif event["type"] == "speech.audio.done":
@@ -212,6 +215,9 @@ async def words_check(base: str, url: str, asr: bool) -> dict[str, Any]:
                 "http_seconds": round(len(whole) / 2 / RATE, 3),
             }
             row["ratio"] = round(row["streamed_seconds"] / row["http_seconds"], 4)
+            written = re.findall(r"[A-Za-z']+|[\u4e00-\u9fff]", text)
+            heard = [w for w in session.heard if re.fullmatch(r"[A-Za-z']+|[\u4e00-\u9fff]", w)]
+            row["marks_match_text"] = heard == written  # every word heard once, in order
             if transcriber is not None:
                 for name, pcm in (("streamed", bytes(session.pcm)), ("http", whole)):
                     heard = transcriber.transcribe(np.frombuffer(pcm, dtype=np.int16), RATE, language)
