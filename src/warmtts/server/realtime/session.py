@@ -225,7 +225,7 @@ class Session:
         return self.options.to_dict()
 
     def _append(self, text: str) -> None:
-        limit = self.settings.realtime_max_buffer_chars
+        limit = min(self.settings.realtime_max_buffer_chars, self.settings.max_input_chars)
         unspoken = len(self._incoming.pending) + self._queued_chars
         if unspoken + len(text) > limit:
             raise ProtocolError(
