@@ -36,13 +36,16 @@ class SessionOptions:
         /v1/audio/speech would give."""
         unknown = sorted(set(changes) - set(FIELDS))
         if unknown:
-            raise ProtocolError("invalid_value", f"session: unknown field(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+            known = ", ".join(FIELDS)
+            raise ProtocolError("invalid_value", f"session: unknown field(s) {', '.join(unknown)}; known: {known}")
         try:
             checked = SpeechRequest.model_validate({"input": "-", **self.to_dict(), **changes})
         except ValidationError as exc:
             raise ProtocolError("invalid_value", validation_message(RequestValidationError(exc.errors()))) from None
         if checked.response_format != "pcm":
-            raise ProtocolError("invalid_value", "response_format: the realtime socket sends pcm (base64 16-bit PCM deltas)")
+            raise ProtocolError(
+                "invalid_value", "response_format: the realtime socket sends pcm (base64 16-bit PCM deltas)"
+            )
         if checked.sample_rate == "native":
             raise ProtocolError(
                 "invalid_value", "sample_rate: give a number (default 24000); a session's voices may differ in rate"

@@ -67,9 +67,12 @@ async def realtime(socket: WebSocket) -> None:
         token = _token(socket)
         if token is None or not key_matches(ctx.settings, token):
             sessions.metrics.sessions.labels("unauthorized").inc()
-            message = "missing or wrong API key: send 'Authorization: Bearer <key>', or from a browser the " \
-                      f"subprotocols '{SUBPROTOCOL}' and '{KEY_SUBPROTOCOL}<key>'"
-            await socket.send_denial_response(error_response(401, message, "authentication_error", {"WWW-Authenticate": "Bearer"}))
+            message = (
+                "missing or wrong API key: send 'Authorization: Bearer <key>', or from a browser the "
+                f"subprotocols '{SUBPROTOCOL}' and '{KEY_SUBPROTOCOL}<key>'"
+            )
+            denial = error_response(401, message, "authentication_error", {"WWW-Authenticate": "Bearer"})
+            await socket.send_denial_response(denial)
             return
     if not sessions.try_open():
         sessions.metrics.sessions.labels("refused").inc()

@@ -122,6 +122,7 @@ class Session:
         self._send_lock = asyncio.Lock()
         self._ending = False
         self._last_text = time.monotonic()
+        self._idle_spoken = False  # the text's idle time has passed since the last append (what it could say, said)
         self._last_activity = time.monotonic()
         self._audio_until = 0.0  # when the audio sent so far ends, played from its arrival on
         self._held: Reservation | None = None  # the generation's place in the capacity, while it has text
@@ -186,14 +187,16 @@ class Session:
         """Until the unfinished text is due to be spoken, or the idle timeout is next checked."""
         now = time.monotonic()
         wait = self._last_activity + self.settings.realtime_idle_timeout_seconds - now
-        if self._incoming.pending and not self._ending:
+        if self._incoming.pending and not self._ending and not self._idle_spoken:
             wait = min(wait, self._last_text + self.settings.realtime_idle_flush_ms / 1000 - now)
         return max(0.01, wait)
 
     def _timed_out(self) -> bool:
         """Speak text that waited its idle time; whether the whole session has been idle too long."""
         now = time.monotonic()
-        if self._incoming.pending and now - self._last_text >= self.settings.realtime_idle_flush_ms / 1000:
+        waited = now - self._last_text >= self.settings.realtime_idle_flush_ms / 1000
+        if self._incoming.pending and not self._idle_spoken and waited:
+            self._idle_spoken = True  # a word still being written waits for more text, not for another timer
             self._queue_ready(self._incoming.idle())
         if self._speaking or not self._work.empty():
             self._last_activity = now
@@ -233,7 +236,7 @@ class Session:
                 f"{unspoken} characters are waiting to be spoken and this append has {len(text)}; the limit is "
                 f"{limit}. The text was dropped: send it again after some has been spoken, or input_text.clear.",
             )
-        self._last_text = time.monotonic()
+        self._last_text, self._idle_spoken = time.monotonic(), False
         self._queue_ready(self._incoming.append(text))
         if self._short_of_audio():
             self._queue_ready(self._incoming.clause())
