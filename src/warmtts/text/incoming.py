@@ -76,7 +76,8 @@ class IncomingText:
     def append(self, text: str) -> Ready | None:
         """Add `text`; the stretch now ready to speak, if any (all complete sentences at once)."""
         self._pending += text
-        cut = len(self._pending) if self._pending.endswith(tuple(_FINAL_MARKS)) else complete_sentence_end(self._pending)
+        final = self._pending.endswith(tuple(_FINAL_MARKS))
+        cut = len(self._pending) if final else complete_sentence_end(self._pending)
         return self._take(cut)
 
     def clause(self) -> Ready | None:
