@@ -129,6 +129,32 @@ class Settings(BaseSettings):
         description="stream: audio_url is /audio/<name>, streamed from the store by whichever replica gets it "
         "(behind the API key); presigned: a URL signed for the S3 store itself, for stores the clients can reach.",
     )
+    # the realtime WebSocket (/v1/audio/speech/realtime)
+    realtime_max_sessions: int = Field(
+        default=32, ge=1, le=10_000,
+        description="Open realtime sessions at most; past it, a new one is refused with 429. A session holds "
+        "synthesis capacity only while it has text to speak, so this bounds sockets, not synthesis.",
+    )
+    realtime_idle_timeout_seconds: float = Field(
+        default=60.0, gt=0, le=3600,
+        description="A realtime session that sends nothing and has nothing to speak for this long is closed.",
+    )
+    realtime_max_buffer_chars: int = Field(
+        default=10_000, ge=100,
+        description="Text a realtime session may hold unspoken; an append past it gets an error event and is "
+        "dropped. max_input_chars, the longest text one synthesis takes, bounds it too.",
+    )
+    realtime_clause_chars: int = Field(
+        default=60, ge=10, le=1000,
+        description="Streamed text (realtime and Wyoming) with no sentence end is spoken at its last clause mark "
+        "once it is this long (spoken length: a Han character counts three; twice as long, at a space), while "
+        "the listener has little audio ahead (a first sentence); else it waits for the sentence's end.",
+    )
+    realtime_idle_flush_ms: int = Field(
+        default=800, ge=50, le=60_000,
+        description="A realtime session speaks its unfinished text when no text has come for this long "
+        "(a word still being written waits).",
+    )
     exit_on_preload_failure: bool = True
     preload_delay_seconds: float = Field(default=0.0, ge=0, le=600, description="Test only: slow preload down.")
 

@@ -254,3 +254,21 @@ def test_a_time_stretched_speed_costs_what_its_model_does(speed: float, streams:
     with pytest.raises(OverloadedError, match="server at capacity"):
         cap.reserve("zh", 400, speed)
     assert cap.load == pytest.approx(0.8)
+
+
+def test_a_held_reservation_keeps_its_place_between_stretches() -> None:
+    """A realtime generation: its stretch done, it still needs its share until it is released."""
+    cap = capacity()
+    held = cap.reserve("zh", 40, 1.0, held=True)
+    others = [started(cap) for _ in range(15)]
+    held.finish()  # one stretch synthesised; more text is coming
+    assert cap.load == pytest.approx(0.8) and held.remaining_chars == 0
+    with pytest.raises(OverloadedError, match="server at capacity"):
+        cap.reserve("zh", 400, 1.0)
+    held.renew(80)
+    assert held.remaining_chars == 80 and not held.finished
+    plain = others[0]
+    plain.finish()  # a request's synthesis done: no more worker time
+    assert cap.load == pytest.approx(0.75)
+    held.release()
+    assert cap.load == pytest.approx(0.7)

@@ -279,3 +279,32 @@ def test_a_dtd_in_the_page_is_refused_and_a_prolog_is_ssml(server: Server) -> No
         assert seen["marks"] == ["你", "好", "世", "界"]
         tags = page.eval_on_selector_all("#spoken .tag", "tags => tags.map(t => t.textContent)")
         assert tags == ['<?xml version="1.0"?>', "<!-- greeting -->", "<speak>", '<break time="300ms"/>', "</speak>"]
+
+
+def test_speak_as_i_type(server: Server) -> None:
+    """Typing mode: each sentence is heard while typing goes on, over the realtime socket; an
+    edit inside the text stops the audio (input_text.clear) and typing goes on from there."""
+    status = "#typing-status"
+    with opened(server) as page:
+        page.wait_for_selector("#voice option[value='zh-baker']", state="attached")
+        page.fill("#text", "")
+        page.check("#typing")
+        page.wait_for_selector(f"{status}[data-state='open']", timeout=30_000)
+        assert page.is_disabled("#go")
+        page.locator("#text").press_sequentially("今天天气很好。我们", delay=10)
+        # Heard before the rest is typed: else this waits and fails.
+        page.wait_for_selector(f"{status}[data-state='speaking']", timeout=30_000)
+        assert page.get_attribute(status, "data-words") == "今 天 天 气 很 好"
+        page.locator("#text").press_sequentially("去公园吧。Hello there, friend. ", delay=10)
+        page.wait_for_function(
+            "s => document.querySelector(s).dataset.words.endsWith('friend')", arg=status, timeout=30_000
+        )
+        assert page.get_attribute(status, "data-words") == "今 天 天 气 很 好 我 们 去 公 园 吧 Hello there friend"
+        scheduled = page.evaluate("typing.player.scheduled")
+        assert scheduled > 2.0  # seconds of audio queued on the page's AudioContext
+        page.fill("#text", "")  # not an append: barge-in
+        page.wait_for_selector(f"{status}[data-clears='1']", state="attached", timeout=30_000)
+        page.locator("#text").press_sequentially("新的一句。好", delay=10)
+        page.wait_for_function(
+            "s => document.querySelector(s).dataset.words.endsWith('新 的 一 句')", arg=status, timeout=30_000
+        )

@@ -26,6 +26,8 @@ from warmtts.server.http.middleware import RequestMetrics
 from warmtts.server.http.responses import IGNORED_TAGS_HEADER, INPUT_FORMAT_HEADER
 from warmtts.server.lexicon import LexiconReloader
 from warmtts.server.metrics import Metrics
+from warmtts.server.realtime import route as realtime_route
+from warmtts.server.realtime.metrics import RealtimeMetrics
 from warmtts.server.stores.factory import open_store
 from warmtts.server.stores.monitor import MonitoredStore
 from warmtts.server.synthesis.service import SynthesisService
@@ -72,6 +74,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
 
     app = FastAPI(title="warmtts", version=__version__, lifespan=lifespan)
     app.state.ctx = ServerContext(settings, preloader, service, store, metrics, LexiconReloader(settings, preloader))
+    app.state.realtime = realtime_route.RealtimeSessions(settings.realtime_max_sessions, RealtimeMetrics(metrics.registry))
     error_handlers.install(app)
     app.add_middleware(RequestMetrics, metrics=metrics)
     if settings.cors_origins:
@@ -86,6 +89,7 @@ def create_app(settings: Settings, on_preload_failure: Callable[[str], None] | N
     app.include_router(routes_speech.router)
     app.include_router(routes_tts.router)
     app.include_router(routes_admin.router)
+    app.include_router(realtime_route.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 
     low, high = SPEED_RANGE  # the page's only control is speed

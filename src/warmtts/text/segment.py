@@ -102,7 +102,7 @@ def split_sentences(text: str) -> Iterator[str]:
         yield tail
 
 
-def _complete(text: str) -> int:
+def complete_sentence_end(text: str) -> int:
     """Where the surely complete sentences of `text` end: a sentence end at the very end may
     still grow ("?!"), and text after the last end waits for more."""
     cut = 0
@@ -112,19 +112,13 @@ def _complete(text: str) -> int:
     return cut
 
 
-def complete_sentences(text: str) -> tuple[list[str], str]:
-    """The sentences of `text` that are surely complete (see _complete), and the rest."""
-    cut = _complete(text)
-    return list(split_sentences(text[:cut])), text[cut:]
-
-
 def source_sentences(chunks: Iterable[SourceText]) -> Iterator[SourceText]:
     """Sentences of a text given in chunks (lines of a file), read lazily, each character with
     its place in the input; runs of spaces are collapsed and control characters are spaces."""
     buffer = SourceText.of("")
     for chunk in chunks:
         buffer = buffer + SourceText(clean_chars(chunk.text), chunk.spans)
-        cut = _complete(buffer.text)
+        cut = complete_sentence_end(buffer.text)
         if cut:
             yield from _source_split(buffer[:cut])
             buffer = buffer[cut:]

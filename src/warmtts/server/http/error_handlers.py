@@ -20,7 +20,7 @@ def error_response(status: int, message: str, kind: str, headers: dict[str, str]
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _validation_message(exc: RequestValidationError) -> str:
+def validation_message(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
@@ -32,7 +32,7 @@ def _validation_message(exc: RequestValidationError) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        message = _validation_message(exc)
+        message = validation_message(exc)
         if request.method == "POST" and not request.headers.get("content-type", "").startswith("application/json"):
             message = f"send a JSON body with Content-Type: application/json ({message})"
         return error_response(400, message, "invalid_request_error")

@@ -41,10 +41,13 @@ _MIN_SPARE = 0.05  # a full machine still starts streams, slowly, as playing one
 class Reservation:
     """One admitted request's share of the capacity; `release` is idempotent and locked."""
 
-    def __init__(self, capacity: Capacity, voice: str, chars: int, speed: float) -> None:
+    def __init__(self, capacity: Capacity, voice: str, chars: int, speed: float, held: bool = False) -> None:
         self._capacity = capacity
         self.voice = voice
         self.speed = speed
+        # held by a realtime session across its stretches of text: it keeps its place (and its
+        # demand, as a stream still playing) between them, until the session releases it
+        self.held = held
         # past the models' range the model speaks at its end and the audio is time-stretched:
         # the work is the model's, the audio that plays is `stretch` times shorter
         params = SynthesisParams(speed)
@@ -79,10 +82,15 @@ class Reservation:
 
     def finish(self) -> None:
         """Synthesis is done: the request still holds its place until its response has been
-        sent, but no longer needs worker time."""
-        self.finished = True
+        sent, but no longer needs worker time (a held one goes on needing it: more text comes)."""
+        self.finished = not self.held
         self.remaining_chars = 0
-        self._capacity.freed()
+        if self.finished:
+            self._capacity.freed()
+
+    def renew(self, chars: int) -> None:
+        """A held reservation's next stretch of text."""
+        self.remaining_chars += chars
 
     def release(self) -> None:
         self._capacity.release(self)
@@ -210,9 +218,9 @@ class Capacity:
             slowest = max(slowest, work + _building(short, self.demand(r)))
         return max(backlog / spare, slowest + first)
 
-    def reserve(self, voice: str, chars: int, speed: float) -> Reservation:
+    def reserve(self, voice: str, chars: int, speed: float, held: bool = False) -> Reservation:
         """Admit a request or raise OverloadedError with the seconds until one would fit."""
-        reservation = Reservation(self, voice, chars, speed)
+        reservation = Reservation(self, voice, chars, speed, held)
         with self._lock:
             if self._admitted:
                 self._check(reservation)

@@ -65,6 +65,9 @@ class SynthesisRequest:
     framing: Framing = "audio"
     keep: AudioFormat | None = None
     sample_rate: int | None = None  # None: the voice's own
+    # A continuation (the realtime socket's next stretch): when its listener runs out of the
+    # audio before it (time.perf_counter()); its steps are then due as a playing stream's.
+    plays_at: float | None = None
 
 
 class Outcome(str, enum.Enum):
@@ -208,12 +211,14 @@ class Job:
 
     def _due(self) -> tuple[float, float, bool]:
         """When this job's next step is due, its expected work, and whether it is the first:
-        a first step is due when the request arrived; a later one when the listener runs out of
-        the audio already sent. The work is that of a typical step, or of the text left."""
+        a first step is due when the request arrived (a continuation's, when its listener runs
+        out of the audio before it); a later one when the listener runs out of the audio already sent. The work is that of a typical step, or of the text left."""
         work = self._services.capacity.step_work(self._reservation)
+        plays_at = self.request.plays_at
         if self._first_audio_at is None:
-            return self._arrived, work, True
-        return self._first_audio_at + self._audio_seconds, work, False
+            return (self._arrived, work, True) if plays_at is None else (plays_at, work, False)
+        start = self._first_audio_at if plays_at is None else max(self._first_audio_at, plays_at)
+        return start + self._audio_seconds, work, False
 
     async def _steps(self) -> AsyncIterator[_Step]:
         metrics, route = self._services.metrics, self.request.route
@@ -301,6 +306,10 @@ class Job:
     def audio_seconds(self) -> float:
         return self._audio_seconds
 
+    @property
+    def reservation(self) -> Reservation:
+        return self._reservation
+
     def _fail(self, exc: Exception) -> None:
         """Record why the job failed; an expected condition is one log line, a bug its trace."""
         if isinstance(exc, SynthesisTimeoutError):
@@ -338,7 +347,8 @@ class Job:
             running = self._running
         if not running:  # no worker is in a step: stop the synthesis now (else the step does)
             self._stream.close()
-        self._reservation.release()
+        if not self._reservation.held:  # a held one is its session's to release
+            self._reservation.release()
         self._services.trimmer.idle()
         self._report()
 

@@ -17,7 +17,7 @@ from warmtts.memory import IdleTrimmer
 from warmtts.preload import Preloader, PreloadState, warm_up_voice
 from warmtts.server.metrics import Metrics
 from warmtts.server.stores.monitor import MonitoredStore
-from warmtts.server.synthesis.capacity import Capacity
+from warmtts.server.synthesis.capacity import Capacity, Reservation
 from warmtts.server.synthesis.job import Job, Services, SynthesisRequest
 from warmtts.server.synthesis.scheduler import Scheduler
 
@@ -94,13 +94,19 @@ class SynthesisService:
             raise NotReadyError(f"not ready: preload is {self.preloader.state.value}; retry shortly")
         return engine
 
-    def open(self, request: SynthesisRequest) -> Job:
-        """Admit `request` (or raise) and hand back its job; the caller must close it."""
+    def open(self, request: SynthesisRequest, held: Reservation | None = None, hold: bool = False) -> Job:
+        """Admit `request` (or raise) and hand back its job; the caller must close it. A realtime
+        session asks to `hold` its reservation, and speaks its next stretches in the one it
+        `held` (already admitted); it releases it itself."""
         engine = self.engine()
         text = check_text(request.text, self.settings.max_input_chars)
         stream = engine.synthesize_stream(text, request.voice, speed=request.speed, pitch=request.pitch)
         try:
-            reservation = self.capacity.reserve(stream.voice, len(text), request.speed)
+            if held is not None and not held.released:
+                held.renew(len(text))
+                reservation = held
+            else:
+                reservation = self.capacity.reserve(stream.voice, len(text), request.speed, hold)
         except BaseException:
             stream.close()
             raise

@@ -3,7 +3,8 @@
 `warmtts serve --wyoming tcp://HOST:PORT` answers `Describe` with every voice, speaks a
 `Synthesize` as `AudioStart`, `AudioChunk`… (as each piece is ready), `AudioStop`, and speaks
 streamed text (`SynthesizeStart`, `SynthesizeChunk`…, `SynthesizeStop`, then
-`SynthesizeStopped`) sentence by sentence as each one is complete, as an LLM's answer arrives.
+`SynthesizeStopped`) sentence by sentence as each one is complete, as an LLM's answer arrives
+(text/incoming.py decides when, as for the realtime WebSocket).
 Every synthesis goes through the same service as HTTP, so readiness, admission and the time
 limit hold here too; what HTTP answers with a 4xx, 429 or 503 comes back as an `Error` event.
 """
@@ -35,7 +36,7 @@ from warmtts.errors import InvalidInputError, SynthesisFailedError, SynthesisTim
 from warmtts.server.errors import error_kind
 from warmtts.server.synthesis.job import Outcome, SynthesisRequest
 from warmtts.server.synthesis.service import SynthesisService, speakable
-from warmtts.text.segment import complete_sentences
+from warmtts.text.incoming import IncomingText
 from warmtts.text.ssml import is_ssml
 
 log = logging.getLogger(__name__)
@@ -66,9 +67,9 @@ class WyomingHandler(AsyncEventHandler):
         super().__init__(reader, writer)
         self.service = service
         self._streaming: SynthesizeStart | None = None
-        self._pending = ""  # streamed text not yet a complete sentence
-        self._document = False  # the stream is SSML, or plain text that starts as SSML: read whole, at Stop
-        self._spoken = False  # a sentence of this stream has been spoken
+        self._incoming = IncomingText(service.settings.realtime_clause_chars)  # streamed text not yet spoken
+        self._document: str | None = None  # the stream is SSML, or plain text that starts as SSML: read whole, at Stop
+        self._spoken = False  # a stretch of this stream has been spoken
         self._audio_started: int | None = None  # the sample rate of an AudioStart sent, until AudioStop
 
     async def handle_event(self, event: Event) -> bool:
@@ -76,20 +77,26 @@ class WyomingHandler(AsyncEventHandler):
             if Describe.is_type(event.type):
                 await self.write_event(self._info().event())
             elif SynthesizeStart.is_type(event.type):
-                self._streaming, self._pending = SynthesizeStart.from_event(event), ""
-                self._document, self._spoken = _is_ssml_format(self._streaming.text_format), False
+                self._streaming = SynthesizeStart.from_event(event)
+                self._reset_text()
+                if _is_ssml_format(self._streaming.text_format):
+                    self._document = ""
             elif SynthesizeChunk.is_type(event.type) and self._streaming is not None:
-                text = self._pending + SynthesizeChunk.from_event(event).text
-                # Until a sentence is spoken, the text so far is the stream's start: if it starts
+                text = SynthesizeChunk.from_event(event).text
+                # Until a stretch is spoken, the text so far is the stream's start: if it starts
                 # as SSML, it is one document (the engine reads it as SSML, or refuses it), not sentences.
-                self._document = self._document or (not self._spoken and is_ssml(text))
-                if self._document:
-                    self._pending = text
+                if self._document is None and not self._spoken and is_ssml(self._incoming.pending + text):
+                    self._document = self._incoming.pending
+                    self._incoming.clear()
+                if self._document is not None:
+                    self._document += text
                     return True
-                sentences, self._pending = complete_sentences(text)
-                for sentence in filter(speakable, sentences):
+                ready = self._incoming.append(text)
+                if ready is None and self._audio_started is None:  # nothing heard yet: a long first sentence is cut
+                    ready = self._incoming.clause()
+                if ready is not None and speakable(ready.text):
                     self._spoken = True
-                    await self._speak(sentence, self._streaming.voice)
+                    await self._speak(ready.text, self._streaming.voice)
             elif SynthesizeStop.is_type(event.type) and self._streaming is not None:
                 await self._finish_stream()
             elif Synthesize.is_type(event.type) and self._streaming is None:
@@ -104,14 +111,19 @@ class WyomingHandler(AsyncEventHandler):
             return False
         return True
 
+    def _reset_text(self) -> None:
+        self._incoming.clear()
+        self._document, self._spoken = None, False
+
     async def _finish_stream(self) -> None:
-        streaming, rest, document = self._streaming, self._pending, self._document
+        streaming, document, rest = self._streaming, self._document, self._incoming.flush()
         voice = streaming.voice if streaming else None
-        self._streaming, self._pending, self._document = None, "", False
-        if streaming is not None and document:
-            await self._speak(_checked(rest, streaming.text_format), voice)
-        elif speakable(rest):
-            await self._speak(rest, voice)
+        self._streaming = None
+        self._reset_text()
+        if streaming is not None and document is not None:
+            await self._speak(_checked(document, streaming.text_format), voice)
+        elif rest is not None and speakable(rest.text):
+            await self._speak(rest.text, voice)
         await self._stop_audio()
         await self.write_event(SynthesizeStopped().event())
 
@@ -141,7 +153,8 @@ class WyomingHandler(AsyncEventHandler):
             await self.write_event(AudioStop().event())
 
     async def _fail(self, exc: WarmttsError) -> None:
-        self._streaming, self._pending, self._document = None, "", False
+        self._streaming = None
+        self._reset_text()
         await self._stop_audio()
         await self.write_event(Error(text=str(exc), code=error_kind(exc)[1]).event())
 
