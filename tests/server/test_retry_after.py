@@ -1,5 +1,7 @@
-"""Retry-After on the real server: a client that waits what it was told gets in, and one that
-comes back at half that time does not (the time is the admitted stream's synthesis left)."""
+"""Retry-After on the real server: the time a refused client is told is within 2x of the wait
+that followed (until the admitted stream's synthesis ended), and once it has, the client gets in.
+Measured against the wait itself rather than a fixed clock, so a slower or busier machine moves
+both sides alike."""
 
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ def speak(server: Server, text: str) -> httpx.Response:
 def test_retry_after_is_when_the_work_ahead_has_drained(one_worker: Server) -> None:
     received: list[int] = []  # status, then bytes so far
     heard = threading.Event()
+    ended: list[float] = []  # when the last byte of the long stream arrived
 
     def listen() -> None:  # a listener that takes every byte as it comes
         with httpx.stream("POST", one_worker.url + "/v1/audio/speech",
@@ -51,6 +54,7 @@ def test_retry_after_is_when_the_work_ahead_has_drained(one_worker: Server) -> N
                 received[1] += len(data)
                 if received[1] >= 8 * 2 * 16_000:  # 8 s of audio: its costs are learned from its steps
                     heard.set()
+        ended.append(time.monotonic())
         heard.set()
 
     listener = threading.Thread(target=listen)
@@ -62,14 +66,13 @@ def test_retry_after_is_when_the_work_ahead_has_drained(one_worker: Server) -> N
         told_at = time.monotonic()
         assert refused.status_code == 429, refused.text
         retry = int(refused.headers["Retry-After"])
-        assert retry >= 2  # the long stream has seconds of synthesis left
-        time.sleep(max(0.0, told_at + retry / 2 - time.monotonic()))
-        early = speak(one_worker, SHORT)
-        assert early.status_code == 429, f"admitted at half the {retry} s it was told"
-        time.sleep(max(0.0, told_at + retry - time.monotonic()))
-        on_time = speak(one_worker, SHORT)
-        assert on_time.status_code == 200, f"refused after waiting the {retry} s it was told: {on_time.text}"
-        assert len(on_time.content) > 0
     finally:
         listener.join(120)
-    assert received[0] == 200 and received[1] > 0
+    assert received[0] == 200 and received[1] > 0 and ended
+    waited = ended[0] - told_at  # the long stream is read as fast as it is made: its synthesis left
+    assert waited > 0, "the long stream ended before the refusal: nothing was ahead"
+    # Retry-After is whole seconds, rounded up: one second of slack on the upper side.
+    assert waited / 2 <= retry <= 2 * waited + 1, f"told {retry} s, the work ahead drained in {waited:.1f} s"
+    on_time = speak(one_worker, SHORT)
+    assert on_time.status_code == 200, f"refused once the work ahead had drained: {on_time.text}"
+    assert len(on_time.content) > 0
