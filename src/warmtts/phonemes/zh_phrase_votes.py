@@ -1,4 +1,4 @@
-"""How many phrase dictionaries agree on a character's reading in its jieba word.
+"""Which reading each phrase dictionary gives a character in its jieba word.
 
 A dictionary votes for a reading when every phrase of it (2-4 characters) that covers the
 character inside its word reads it the same way; one that covers it with different readings,
@@ -68,7 +68,10 @@ class PhraseVotes:
     def __init__(self, cedict: Mapping[str, str], phrases: Mapping[str, list[list[str]]] = PHRASES_DICT) -> None:
         self._cedict = cedict
         self._phrases = phrases
-        self._lookups: tuple[Callable[[str, int], str | None], ...] = (self._pypinyin_reading, self._cedict_reading)
+        self._lookups: dict[str, Callable[[str, int], str | None]] = {
+            "pypinyin": self._pypinyin_reading,
+            "cedict": self._cedict_reading,
+        }
 
     @classmethod
     def builtin(cls, polyphones: Collection[str]) -> PhraseVotes:
@@ -78,11 +81,11 @@ class PhraseVotes:
         log.debug("phrase votes cedict_phrases=%d", len(cedict))
         return cls(cedict)
 
-    def votes(self, text: str, i: int) -> dict[str, int]:
-        """Reading → number of dictionaries that vote for it, for the character text[i] of a
-        word `text`."""
-        result: dict[str, int] = {}
-        for lookup in self._lookups:
+    def votes(self, text: str, i: int) -> dict[str, str]:
+        """Dictionary name → its reading of the character text[i] of a word `text`, for the
+        dictionaries that vote."""
+        result: dict[str, str] = {}
+        for name, lookup in self._lookups.items():
             seen = {
                 reading
                 for size in range(2, LONGEST + 1)
@@ -90,8 +93,7 @@ class PhraseVotes:
                 if (reading := lookup(text[start : start + size], i - start)) is not None
             }
             if len(seen) == 1:
-                reading = seen.pop()
-                result[reading] = result.get(reading, 0) + 1
+                result[name] = seen.pop()
         return result
 
     def _pypinyin_reading(self, phrase: str, offset: int) -> str | None:

@@ -102,9 +102,10 @@ class ZhG2P:
             start += len(token)
         return apply_sandhi(result, self.is_word) if sandhi else result
 
-    def evidence(self, text: str) -> tuple[list[tuple[str, str]], list[Evidence | None]]:
+    def evidence(self, text: str, every_voter: bool = False) -> tuple[list[tuple[str, str]], list[Evidence | None]]:
         """jieba's (word, tag) pairs and, per character of `text`, every source's reading of it
-        (None for characters outside Han words)."""
+        (None for characters outside Han words). A voter the policy does not consult is asked
+        only with `every_voter` (the bench learns which to consult)."""
         tokens = self._tag(text)
         guesses = self._polyphones.guesses(text)
         evidence: list[Evidence | None] = [None] * len(text)
@@ -116,7 +117,7 @@ class ZhG2P:
                     i = start + offset
                     guess = guesses.get(i)
                     votes = self._votes.votes(token, offset) if guess is not None else {}
-                    evidence[i] = Evidence(token[offset], token, base, phrase, guess, rule, votes)
+                    evidence[i] = Evidence(token[offset], token, base, phrase, guess, rule, votes, offset)
             start += len(token)
         return tokens, evidence
 
