@@ -102,10 +102,9 @@ class ZhG2P:
             start += len(token)
         return apply_sandhi(result, self.is_word) if sandhi else result
 
-    def evidence(self, text: str, every_voter: bool = False) -> tuple[list[tuple[str, str]], list[Evidence | None]]:
+    def evidence(self, text: str) -> tuple[list[tuple[str, str]], list[Evidence | None]]:
         """jieba's (word, tag) pairs and, per character of `text`, every source's reading of it
-        (None for characters outside Han words). A voter the policy does not consult is asked
-        only with `every_voter` (the bench learns which to consult)."""
+        (None for characters outside Han words)."""
         tokens = self._tag(text)
         guesses = self._polyphones.guesses(text)
         evidence: list[Evidence | None] = [None] * len(text)

@@ -80,9 +80,6 @@ class ReadingPolicy:
         right, wrong = self.char_record.get(char, (0, 0))
         return wrong <= right if self.per_char == "veto" else right > wrong
 
-    def consults(self, voter: str) -> bool:
-        return self.strategy.endswith("votes") and voter in self.voters and self.vote_below > 0
-
     def to_json(self) -> str:
         data = {
             "phrase_below": self.phrase_below,
