@@ -24,6 +24,9 @@ def test_a_dictionary_votes_only_when_its_phrases_agree() -> None:
     assert votes.votes("行长", 0) == both
     odd = PhraseVotes({"行长": "háng zhǎng"}, phrases={"行长": [["xíng"], ["zhǎng"]]})
     assert odd.votes("行长", 0) == {"pypinyin": "xing2", "cedict": "hang2"}
+    erhua = PhraseVotes({"女孩儿": "nǚ hái er", "儿子": "ér zi"}, phrases={})
+    assert erhua.votes("女孩儿", 2) == {}  # the suffix's toneless spelling is no reading
+    assert erhua.votes("儿子", 0) == {"cedict": "er2"}
     split = PhraseVotes({"行长": "háng zhǎng", "银行": "yín xíng"}, phrases={})
     assert split.votes("银行长", 1) == {}  # two phrases, two readings: it abstains
     assert split.votes("长", 0) == {}

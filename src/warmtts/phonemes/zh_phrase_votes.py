@@ -8,7 +8,7 @@ already judged 都会 (du1 hui4, "metropolis") not to be a word; counting it wou
 CC-CEDICT's (CC BY-SA 4.0, shipped by the pypinyin-dict package, MIT; read at start-up, not
 copied here). On the CPP dev split, where both agree against g2pM and its confidence is below
 0.9999, they are right 69 times and g2pM 15 (of 85); above it g2pM wins 23 to 8. How far to
-trust them is learned on folds (zh_reading_policy.py).
+trust them, and which of them count, is learned on nested folds (zh_policy_learning.py).
 """
 
 from __future__ import annotations
@@ -101,5 +101,11 @@ class PhraseVotes:
         return _tone3(readings[offset][0]) if readings and len(readings) == len(phrase) else None
 
     def _cedict_reading(self, phrase: str, offset: int) -> str | None:
+        """CC-CEDICT spells the erhua suffix (女孩儿 nǚ hái r) without a tone: that marks the
+        suffix, not a citation reading (CPP and pypinyin read it er2, and the sandhi merges
+        it), so on it the dictionary abstains."""
         readings = self._cedict.get(phrase)
-        return _tone3(readings.split(" ")[offset]) if readings else None
+        if not readings:
+            return None
+        syllable = readings.split(" ")[offset]
+        return None if phrase[offset] == "儿" and syllable in ("er", "r") else _tone3(syllable)
