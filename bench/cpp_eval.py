@@ -107,6 +107,8 @@ def ablations(learned: Learned, train: list[Labelled]) -> dict[str, ReadingPolic
         "no_words": fit(train, replace(config, word_min=0)),
         "phrase_voters_only": fit(train, replace(config, voters=PHRASE_VOTERS)),
         "issue_14_config": fit(train, Config(PHRASE_VOTERS)),
+        "issue_14_config_veto": fit(train, Config(PHRASE_VOTERS, "veto")),
+        "issue_14_config_require": fit(train, Config(PHRASE_VOTERS, "require")),
         "g2pM_only": ReadingPolicy(strategy="model"),
         "before_issue_14": BASELINE,
     }
