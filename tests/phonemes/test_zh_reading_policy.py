@@ -5,7 +5,6 @@ import pytest
 from warmtts.phonemes.pinyin_cli import pinyin_line
 from warmtts.phonemes.zh_evidence import Evidence
 from warmtts.phonemes.zh_pinyin import BUILTIN_POLICY, ZhG2P
-from warmtts.phonemes.zh_polyphone import Guess
 from warmtts.phonemes.zh_policy_learning import (
     VOTE_BELOW,
     VOTE_MIN,
@@ -15,6 +14,7 @@ from warmtts.phonemes.zh_policy_learning import (
     fit,
     learn,
 )
+from warmtts.phonemes.zh_polyphone import Guess
 from warmtts.phonemes.zh_reading_policy import STRATEGIES, ReadingPolicy
 
 BOTH = {"pypinyin": "hang2", "cedict": "hang2"}
