@@ -1,16 +1,17 @@
 """The CPP dev split as labelled examples, and its fixed division into K folds.
 
-Every figure `bench.cpp_eval` reports is on a fold that the policy it scores was not fitted on;
+Every figure `bench.cpp_eval` reports is on a fold that no choice of the policy it scores saw
+(the policy's configuration is chosen by an inner split of the other folds);
 the division is seeded so that a fold is the same sentences on every machine and every run
 (tests/bench/test_cpp_folds.py guards it).
 """
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from warmtts.phonemes.zh_policy_learning import deal
 from warmtts.phonemes.zh_words import HAN
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cpp"
@@ -46,7 +47,6 @@ def load(folder: Path) -> list[Example]:
 
 def folds(count: int, k: int = FOLDS, seed: int = SEED) -> list[list[int]]:
     """`k` disjoint sorted lists of indices into `count` examples, together all of them, sizes
-    differing by at most one: a seeded shuffle dealt round-robin."""
-    order = list(range(count))
-    random.Random(seed).shuffle(order)
-    return [sorted(order[fold::k]) for fold in range(k)]
+    differing by at most one: a seeded shuffle dealt round-robin (the inner split of
+    zh_policy_learning deals the same way)."""
+    return deal(count, k, seed)

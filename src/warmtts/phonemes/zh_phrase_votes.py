@@ -1,4 +1,4 @@
-"""How many phrase dictionaries agree on a character's reading in its jieba word.
+"""Which reading each phrase dictionary gives a character in its jieba word.
 
 A dictionary votes for a reading when every phrase of it (2-4 characters) that covers the
 character inside its word reads it the same way; one that covers it with different readings,
@@ -8,7 +8,7 @@ already judged 都会 (du1 hui4, "metropolis") not to be a word; counting it wou
 CC-CEDICT's (CC BY-SA 4.0, shipped by the pypinyin-dict package, MIT; read at start-up, not
 copied here). On the CPP dev split, where both agree against g2pM and its confidence is below
 0.9999, they are right 69 times and g2pM 15 (of 85); above it g2pM wins 23 to 8. How far to
-trust them is learned on folds (zh_reading_policy.py).
+trust them, and which of them count, is learned on nested folds (zh_policy_learning.py).
 """
 
 from __future__ import annotations
@@ -68,7 +68,10 @@ class PhraseVotes:
     def __init__(self, cedict: Mapping[str, str], phrases: Mapping[str, list[list[str]]] = PHRASES_DICT) -> None:
         self._cedict = cedict
         self._phrases = phrases
-        self._lookups: tuple[Callable[[str, int], str | None], ...] = (self._pypinyin_reading, self._cedict_reading)
+        self._lookups: dict[str, Callable[[str, int], str | None]] = {
+            "pypinyin": self._pypinyin_reading,
+            "cedict": self._cedict_reading,
+        }
 
     @classmethod
     def builtin(cls, polyphones: Collection[str]) -> PhraseVotes:
@@ -78,11 +81,11 @@ class PhraseVotes:
         log.debug("phrase votes cedict_phrases=%d", len(cedict))
         return cls(cedict)
 
-    def votes(self, text: str, i: int) -> dict[str, int]:
-        """Reading → number of dictionaries that vote for it, for the character text[i] of a
-        word `text`."""
-        result: dict[str, int] = {}
-        for lookup in self._lookups:
+    def votes(self, text: str, i: int) -> dict[str, str]:
+        """Dictionary name → its reading of the character text[i] of a word `text`, for the
+        dictionaries that vote."""
+        result: dict[str, str] = {}
+        for name, lookup in self._lookups.items():
             seen = {
                 reading
                 for size in range(2, LONGEST + 1)
@@ -90,8 +93,7 @@ class PhraseVotes:
                 if (reading := lookup(text[start : start + size], i - start)) is not None
             }
             if len(seen) == 1:
-                reading = seen.pop()
-                result[reading] = result.get(reading, 0) + 1
+                result[name] = seen.pop()
         return result
 
     def _pypinyin_reading(self, phrase: str, offset: int) -> str | None:
@@ -99,5 +101,11 @@ class PhraseVotes:
         return _tone3(readings[offset][0]) if readings and len(readings) == len(phrase) else None
 
     def _cedict_reading(self, phrase: str, offset: int) -> str | None:
+        """CC-CEDICT spells the erhua suffix (女孩儿 nǚ hái r) without a tone: that marks the
+        suffix, not a citation reading (CPP and pypinyin read it er2, and the sandhi merges
+        it), so on it the dictionary abstains."""
         readings = self._cedict.get(phrase)
-        return _tone3(readings.split(" ")[offset]) if readings else None
+        if not readings:
+            return None
+        syllable = readings.split(" ")[offset]
+        return None if phrase[offset] == "儿" and syllable in ("er", "r") else _tone3(syllable)

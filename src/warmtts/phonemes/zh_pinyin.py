@@ -116,7 +116,7 @@ class ZhG2P:
                     i = start + offset
                     guess = guesses.get(i)
                     votes = self._votes.votes(token, offset) if guess is not None else {}
-                    evidence[i] = Evidence(token[offset], token, base, phrase, guess, rule, votes)
+                    evidence[i] = Evidence(token[offset], token, base, phrase, guess, rule, votes, offset)
             start += len(token)
         return tokens, evidence
 
