@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from warmtts.audio.formats import FORMATS, AudioFormat
 from warmtts.config import Settings
+from warmtts.cpus import usable_cpus
 from warmtts.errors import InvalidInputError, UnknownVoiceError, WarmttsError
 from warmtts.phonemes import pinyin_cli
 from warmtts.preload import build_engine
@@ -40,7 +41,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "wyoming_uri": getattr(args, "wyoming", None),
     }
     if args.command != "serve" and "WARMTTS_ONNX_THREADS" not in os.environ and flags["onnx_threads"] is None:
-        flags["onnx_threads"] = os.cpu_count() or 1  # one stream: let every call use every core
+        flags["onnx_threads"] = usable_cpus()  # one stream: let every call use every core it may
     if args.verbose:
         flags["log_level"] = "INFO"
     elif args.command != "serve" and flags["log_level"] is None and "WARMTTS_LOG_LEVEL" not in os.environ:

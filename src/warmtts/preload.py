@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from warmtts.config import Settings
+from warmtts.cpus import budget as cpu_budget
 from warmtts.errors import PreloadError
 from warmtts.memory import release_free_memory
 
@@ -165,6 +166,8 @@ class Preloader:
         from warmtts.voices.windows import WindowSizes
 
         settings = self.settings
+        log.info("%s workers=%d onnx_threads=%d wide_threads=%d", cpu_budget().log_line(), settings.workers,
+                 settings.onnx_threads, settings.wide_threads)
         cache = (settings.cache_dir or default_folder()) if settings.cache else None
         runtime = Runtime(
             settings.onnx_threads,
