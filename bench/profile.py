@@ -98,21 +98,14 @@ def table(counts: Counter[str], context: float) -> list[dict[str, Any]]:
 
 
 def _plan_context(voice: str, audio_seconds: float, sentences: int) -> float:
-    """The context share of the window plan for this run's average sentence, from the voice's
-    defaults (as the CLI ran it)."""
+    """The context share of the voice's window plan (as the CLI ran it: its defaults) for this
+    run's average sentence."""
     from warmtts.config import Settings
-    from warmtts.voices import baker, piper_voice
-    from warmtts.voices.windows import WindowSizes
+    from warmtts.preload import build_engine
 
-    settings = Settings()
-    sizes = WindowSizes(settings.first_window_seconds, settings.max_window_seconds)
-    if voice == "zh-baker":
-        plan = sizes.plan(baker.SAMPLE_RATE, baker.HOP, baker.CONTEXT_FRAMES, baker.MIN_FRAMES)
-        rate, hop = baker.SAMPLE_RATE, baker.HOP
-    else:
-        rate, hop = 22050, 256
-        plan = sizes.plan(rate, hop, piper_voice.CONTEXT_FRAMES)
-    return context_share(round(audio_seconds / sentences * rate / hop), plan)
+    loaded = build_engine(Settings(log_level="WARNING")).voices.get(voice)
+    rate, hop = loaded.info.sample_rate, loaded.hop  # type: ignore[attr-defined]
+    return context_share(round(audio_seconds / sentences * rate / hop), loaded.windows)  # type: ignore[attr-defined]
 
 
 def profile(voice: str, rate: int) -> dict[str, Any]:
