@@ -26,7 +26,7 @@ SAMPLE_RATE = BAKER_INFO.sample_rate
 HOP = 300  # samples per mel frame
 MEL_CHANNELS = 80
 # MB-MelGAN's first layer reflect-pads, so a window needs some frames of its own; its receptive
-# field (the context either side) is measured once per model (windows.receptive_field: 19).
+# field (the context either side) is measured once per model (windows.receptive_field: 20).
 MIN_FRAMES = 32
 
 
@@ -52,7 +52,7 @@ class BakerVoice:
         self._acoustic = runtime.load(folder / "fastspeech2.onnx")
         self._vocoder = runtime.load(folder / "mb_melgan.onnx", wide=True)
         measure = lambda: {"context": receptive_field(self.vocode, (1, 64, MEL_CHANNELS), 1, HOP)}  # noqa: E731
-        context = runtime.facts(folder / "mb_melgan.onnx", "vocoder-context", measure)["context"]
+        context = runtime.facts(folder / "mb_melgan.onnx", "vocoder-context-v2", measure)["context"]
         self.windows = runtime.windows.plan(SAMPLE_RATE, HOP, context, MIN_FRAMES)
         self.hop = HOP
         self.model_file = folder / "SHA256SUMS"  # names both models' digests: the voice as a whole

@@ -65,7 +65,7 @@ class PiperVoice:
         self.model_file = model
         self.level = Level()  # set by calibration (loudness.py)
         self.hop = 256  # Piper's HiFi-GAN upsamples each latent frame by 8·8·2·2
-        context = runtime.facts(model, "vits-context", self._measure_context)["context"] if self._split else 1
+        context = runtime.facts(model, "vits-context-v2", self._measure_context)["context"] if self._split else 1
         self.windows = runtime.windows.plan(self.config.sample_rate, self.hop, context)
 
     def _measure_context(self) -> dict[str, int]:
