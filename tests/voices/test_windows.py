@@ -156,11 +156,12 @@ def test_the_measured_receptive_field_is_the_kernels_reach(kernel: int) -> None:
 
 
 def test_the_voices_contexts_are_their_measured_receptive_fields(engine: Engine) -> None:
-    """One frame less than measured and the windows no longer join into the one-shot audio."""
+    """With half the measured context the windows no longer join into the one-shot audio (the
+    measurement is the widest of several probes, so a frame less may still pass on one text)."""
     baker = engine.voices.get("zh-baker")
     mel, _ = baker.mel(baker.phonemize(engine.normalizer.normalize(ZH_LONG, "zh")), SynthesisParams())
     one_shot = baker.vocode(mel).reshape(-1)
-    short = dataclasses.replace(baker.windows, context=baker.windows.context - 1)
+    short = dataclasses.replace(baker.windows, context=baker.windows.context // 2)
     windowed = np.concatenate([audio for audio, _ in decode_windows(baker.vocode, mel, 1, 300, short)])
     assert _compare(one_shot, windowed)[1] > 1e-5
     assert 1 <= baker.windows.context <= 24 and 1 <= engine.voices.get("en-joe").windows.context <= 16
