@@ -102,6 +102,26 @@ def _check_voice(voice: str, settings: Settings) -> None:
         raise UnknownVoiceError(voice, known)
 
 
+def _voices_for(args: argparse.Namespace, text: str | Iterable[str], settings: Settings) -> frozenset[str] | None:
+    """The voices one text needs, so a start loads nothing else (English alone skips zh-baker,
+    jieba and pypinyin: most of a start): the voice asked for, and the default voice of each
+    script the text holds. SSML may name any voice, so it loads them all (None)."""
+    from warmtts.text.scripts import HAN
+    from warmtts.text.ssml import is_ssml
+
+    if args.ssml:
+        return None
+    content = text if isinstance(text, str) else Path(args.file).read_text(encoding="utf-8")
+    if is_ssml(content):
+        return None
+    needed = set() if args.voice == "auto" else {args.voice}
+    if HAN.search(content):
+        needed.add(settings.default_zh_voice)
+    if any(char.isalnum() and not HAN.match(char) for char in content) or not needed:
+        needed.add(settings.default_en_voice)
+    return frozenset(needed)
+
+
 def cmd_say(args: argparse.Namespace) -> int:
     """Everything cheap is checked first (voice, parameters, input, where the audio goes), then
     the models load, then the audio is written or played as it is synthesised."""
@@ -119,7 +139,7 @@ def cmd_say(args: argparse.Namespace) -> int:
             print(f"warmtts: no audio player found (tried {', '.join(PLAYERS)}); write a file instead with "
                   "-o out.wav (or -o - for stdout)", file=sys.stderr)
             return 2
-    engine = build_engine(settings)
+    engine = build_engine(settings, voices=_voices_for(args, text, settings))
     fmt = _format(args)
     stream = engine.synthesize_stream(text, args.voice, args.speed, args.pitch, args.energy, ssml=args.ssml or None)
     progress = None
