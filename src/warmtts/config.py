@@ -37,7 +37,7 @@ class Settings(BaseSettings):
         default=1, ge=1, le=64,
         description="ONNX Runtime threads per model call. One per call and one worker per core serves "
         "concurrent requests best (measured: 1.2-2x the throughput of two threads per call); "
-        "`warmtts say`, a single stream, uses every core unless this is set.",
+        "`warmtts say`, a single stream, uses every core it may (affinity, CPU quota) unless this is set.",
     )
     wide_threads: int = Field(
         default_factory=_default_threads, ge=0, le=64,
