@@ -37,6 +37,7 @@ T = TypeVar("T")
 
 HEAVY_MODULES = ("numpy", "onnxruntime", "soxr", "jieba", "pypinyin", "wetext", "piper", "soundfile", "av")
 ZH_MODULES = ("jieba", "pypinyin")  # the Chinese frontend's: only a start that loads zh-baker needs them
+ENCODER_MODULES = ("av",)  # mp3, opus, aac: warmed up by the server; the CLI imports it only to write one
 WARM_UP_TEXT = {  # short: each covers the text stages (numbers, polyphones, the other language)
     "zh": "2026年，行长说：GPU很快。",
     "en": "Hello, it is 3:45 pm. 你好。",
@@ -134,7 +135,7 @@ class Preloader:
         synthesis thread); returns the engine or raises PreloadError (state says which)."""
         start = time.perf_counter()
         try:
-            engine = self._load()
+            engine = self._load(encoders=warm_voice is not None)
             if warm_voice is not None:
                 for voice_id in engine.voices.ids():  # one at a time: each warm-up holds every worker
                     self._step(f"warmup:{voice_id}", lambda v=voice_id: warm_voice(engine, v))
@@ -154,11 +155,11 @@ class Preloader:
         log.info("preload state=ready steps=%d seconds=%.3f", len(self.steps), self.total_seconds)
         return engine
 
-    def _load(self) -> Engine:
+    def _load(self, encoders: bool) -> Engine:
         if self.settings.preload_delay_seconds:
             self._step("delay", lambda: time.sleep(self.settings.preload_delay_seconds))
         needs_zh = self.voices is None or "zh-baker" in self.voices
-        modules = [m for m in HEAVY_MODULES if needs_zh or m not in ZH_MODULES]
+        modules = [m for m in HEAVY_MODULES if (needs_zh or m not in ZH_MODULES) and (encoders or m not in ENCODER_MODULES)]
         self._step("imports", lambda: [importlib.import_module(m) for m in modules])
 
         from warmtts.engine import Engine
