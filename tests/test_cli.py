@@ -66,6 +66,19 @@ def test_say_from_file_and_stdin_to_stdout(tmp_path: Path) -> None:
     assert 1.5 < duration(from_stdin.stdout, "flac") < 6.0
 
 
+def test_say_loads_only_the_voices_its_text_needs(tmp_path: Path) -> None:
+    """English alone starts without zh-baker and the Chinese frontend; a Chinese word in it
+    loads them, and is spoken (the mixed text is longer by the word)."""
+    english, mixed = tmp_path / "en.wav", tmp_path / "mixed.wav"
+    alone = run("--verbose", "say", "Hello there.", "--voice", "en-joe", "-o", str(english))
+    assert alone.returncode == 0, alone.stderr
+    assert b"step=voice:en-joe" in alone.stderr
+    assert b"zh-baker" not in alone.stderr and b"step=g2p" not in alone.stderr
+    both = run("--verbose", "say", "Hello there. 今天天气很好。", "--voice", "en-joe", "-o", str(mixed))
+    assert both.returncode == 0 and b"step=voice:zh-baker" in both.stderr and b"step=g2p" in both.stderr
+    assert soundfile.info(mixed).duration > soundfile.info(english).duration + 1.0
+
+
 def test_say_english_voice_and_speed(tmp_path: Path) -> None:
     normal, fast = tmp_path / "n.wav", tmp_path / "f.wav"
     assert run("say", "Hello there, how are you?", "-o", str(normal)).returncode == 0

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from warmtts.audio.formats import FORMATS, AudioFormat
 from warmtts.config import Settings
+from warmtts.cpus import usable_cpus
 from warmtts.errors import InvalidInputError, UnknownVoiceError, WarmttsError
 from warmtts.phonemes import pinyin_cli
 from warmtts.preload import build_engine
@@ -42,7 +43,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         "wyoming_uri": getattr(args, "wyoming", None),
     }
     if args.command != "serve" and "WARMTTS_ONNX_THREADS" not in os.environ and flags["onnx_threads"] is None:
-        flags["onnx_threads"] = os.cpu_count() or 1  # one stream: let every call use every core
+        flags["onnx_threads"] = usable_cpus()  # one stream: let every call use every core it may
     if args.verbose:
         flags["log_level"] = "INFO"
     elif args.command != "serve" and flags["log_level"] is None and "WARMTTS_LOG_LEVEL" not in os.environ:
@@ -109,6 +110,26 @@ def _check_voice(voice: str, settings: Settings) -> None:
         raise UnknownVoiceError(voice, known)
 
 
+def _voices_for(args: argparse.Namespace, text: str | Iterable[str], settings: Settings) -> frozenset[str] | None:
+    """The voices one text needs, so a start loads nothing else (English alone skips zh-baker,
+    jieba and pypinyin: most of a start): the voice asked for, and the default voice of each
+    script the text holds. SSML may name any voice, so it loads them all (None)."""
+    from warmtts.text.scripts import HAN
+    from warmtts.text.ssml import is_ssml
+
+    if args.ssml:
+        return None
+    content = text if isinstance(text, str) else Path(args.file).read_text(encoding="utf-8")
+    if is_ssml(content):
+        return None
+    needed = set() if args.voice == "auto" else {args.voice}
+    if HAN.search(content):
+        needed.add(settings.default_zh_voice)
+    if any(char.isalnum() and not HAN.match(char) for char in content) or not needed:
+        needed.add(settings.default_en_voice)
+    return frozenset(needed)
+
+
 def cmd_say(args: argparse.Namespace) -> int:
     """Everything cheap is checked first (voice, parameters, input, where the audio goes), then
     the models load, then the audio is written or played as it is synthesised."""
@@ -126,7 +147,7 @@ def cmd_say(args: argparse.Namespace) -> int:
             print(f"warmtts: no audio player found (tried {', '.join(PLAYERS)}); write a file instead with "
                   "-o out.wav (or -o - for stdout)", file=sys.stderr)
             return 2
-    engine = build_engine(settings)
+    engine = build_engine(settings, voices=_voices_for(args, text, settings))
     fmt = _format(args)
     stream = engine.synthesize_stream(text, args.voice, args.speed, args.pitch, args.energy, ssml=args.ssml or None)
     progress = None

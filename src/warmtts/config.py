@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, DirectoryPath, Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from warmtts.cpus import usable_cpus
 
 OPENAI_VOICES = (
     "alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar",
@@ -15,7 +16,8 @@ OPENAI_VOICES = (
 
 
 def _default_threads() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
+    """The CPUs this process may use (affinity and cgroup quota, not the host's count), at most 4."""
+    return max(1, min(usable_cpus(), 4))
 
 
 class Settings(BaseSettings):
@@ -35,7 +37,7 @@ class Settings(BaseSettings):
         default=1, ge=1, le=64,
         description="ONNX Runtime threads per model call. One per call and one worker per core serves "
         "concurrent requests best (measured: 1.2-2x the throughput of two threads per call); "
-        "`warmtts say`, a single stream, uses every core unless this is set.",
+        "`warmtts say`, a single stream, uses every core it may (affinity, CPU quota) unless this is set.",
     )
     wide_threads: int = Field(
         default_factory=_default_threads, ge=0, le=64,

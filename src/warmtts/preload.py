@@ -18,12 +18,13 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from warmtts.config import Settings
+from warmtts.cpus import budget as cpu_budget
 from warmtts.errors import PreloadError
 from warmtts.memory import release_free_memory
 
@@ -35,6 +36,8 @@ log = logging.getLogger("warmtts.preload")
 T = TypeVar("T")
 
 HEAVY_MODULES = ("numpy", "onnxruntime", "soxr", "jieba", "pypinyin", "wetext", "piper", "soundfile", "av")
+ZH_MODULES = ("jieba", "pypinyin")  # the Chinese frontend's: only a start that loads zh-baker needs them
+ENCODER_MODULES = ("av",)  # mp3, opus, aac: warmed up by the server; the CLI imports it only to write one
 WARM_UP_TEXT = {  # short: each covers the text stages (numbers, polyphones, the other language)
     "zh": "2026年，行长说：GPU很快。",
     "en": "Hello, it is 3:45 pm. 你好。",
@@ -87,10 +90,14 @@ class PreloadState(str, enum.Enum):
 
 
 class Preloader:
-    def __init__(self, settings: Settings, may_widen: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, may_widen: Callable[[], bool] | None = None, voices: Collection[str] | None = None
+    ) -> None:
         """`may_widen` says when a model call may use `wide_threads` (the server's scheduler
-        knows); without it a call always may, as for the CLI's one stream."""
+        knows); without it a call always may, as for the CLI's one stream. `voices` loads only
+        those (the CLI's, for one text); None loads every voice, as the server must."""
         self.settings = settings
+        self.voices = None if voices is None else frozenset(voices)
         self.may_widen = may_widen or (lambda: True)
         self.state = PreloadState.LOADING
         self.steps: dict[str, float] = {}
@@ -128,7 +135,7 @@ class Preloader:
         synthesis thread); returns the engine or raises PreloadError (state says which)."""
         start = time.perf_counter()
         try:
-            engine = self._load()
+            engine = self._load(encoders=warm_voice is not None)
             if warm_voice is not None:
                 for voice_id in engine.voices.ids():  # one at a time: each warm-up holds every worker
                     self._step(f"warmup:{voice_id}", lambda v=voice_id: warm_voice(engine, v))
@@ -148,15 +155,16 @@ class Preloader:
         log.info("preload state=ready steps=%d seconds=%.3f", len(self.steps), self.total_seconds)
         return engine
 
-    def _load(self) -> Engine:
+    def _load(self, encoders: bool) -> Engine:
         if self.settings.preload_delay_seconds:
             self._step("delay", lambda: time.sleep(self.settings.preload_delay_seconds))
-        self._step("imports", lambda: [importlib.import_module(m) for m in HEAVY_MODULES])
+        needs_zh = self.voices is None or "zh-baker" in self.voices
+        modules = [m for m in HEAVY_MODULES if (needs_zh or m not in ZH_MODULES) and (encoders or m not in ENCODER_MODULES)]
+        self._step("imports", lambda: [importlib.import_module(m) for m in modules])
 
         from warmtts.engine import Engine
         from warmtts.phonemes.en_espeak import phonemize
         from warmtts.phonemes.zh_lexicon import load_lexicon
-        from warmtts.phonemes.zh_pinyin import ZhG2P
         from warmtts.text.normalize import TextNormalizer
         from warmtts.voices.loudness import calibrate
         from warmtts.voices.model_cache import ModelCache, default_folder
@@ -165,6 +173,8 @@ class Preloader:
         from warmtts.voices.windows import WindowSizes
 
         settings = self.settings
+        log.info("%s workers=%d onnx_threads=%d wide_threads=%d", cpu_budget().log_line(), settings.workers,
+                 settings.onnx_threads, settings.wide_threads)
         cache = (settings.cache_dir or default_folder()) if settings.cache else None
         runtime = Runtime(
             settings.onnx_threads,
@@ -173,28 +183,39 @@ class Preloader:
             self.may_widen,
             ModelCache(cache / "onnx" if cache else None),
         )
-        lexicon = self._step("lexicon", lambda: load_lexicon(settings.lexicon_path))
         jieba_cache = cache / "jieba" if cache else None
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="preload") as pool:
-            # g2pM's weights and CC-CEDICT's phrases load while the other voices' sessions do;
-            # submitted first, so the steps that wait for it never hold every pool thread.
-            g2p_loading = pool.submit(self._step, "g2p", lambda: ZhG2P(lexicon, cache_dir=jieba_cache))
-            loaders = builtin_loaders(g2p_loading.result, runtime)
+            g2p_loading = text = None
+            if needs_zh:
+                from warmtts.phonemes.zh_pinyin import ZhG2P
+
+                lexicon = self._step("lexicon", lambda: load_lexicon(settings.lexicon_path))
+                # g2pM's weights and CC-CEDICT's phrases load while the other voices' sessions do;
+                # submitted first, so the steps that wait for it never hold every pool thread.
+                g2p_loading = pool.submit(self._step, "g2p", lambda: ZhG2P(lexicon, cache_dir=jieba_cache))
+            loaders = builtin_loaders(g2p_loading.result if g2p_loading else _no_g2p, runtime)
             if settings.voices_dir is not None:
                 loaders |= user_voice_loaders(settings.voices_dir, runtime)
+            if self.voices is not None:
+                loaders = {vid: load for vid, load in loaders.items() if vid in self.voices}
             normalizer = pool.submit(self._step, "normalizer", lambda: _warmed(TextNormalizer()))
-            text = pool.submit(self._step, "jieba+pypinyin", lambda: _warmed(g2p_loading.result()))
+            if g2p_loading is not None:
+                text = pool.submit(self._step, "jieba+pypinyin", lambda: _warmed(g2p_loading.result()))
             espeak = pool.submit(self._step, "espeak", lambda: phonemize("warm up", "en-us"))
             voices = {vid: pool.submit(self._step, f"voice:{vid}", load) for vid, load in loaders.items()}
             registry = VoiceRegistry()
             for future in voices.values():
                 registry.add(future.result())
             engine = Engine(registry, normalizer.result(), self.settings)
-            self.g2p = text.result()
+            self.g2p = text.result() if text is not None else None
             espeak.result()
         for voice in registry.all():  # after the text resources: a first start speaks a sentence
             self._step(f"loudness:{voice.info.id}", lambda v=voice: calibrate(v, runtime, settings.loudness_lufs))
         return engine
+
+
+def _no_g2p() -> ZhG2P:
+    raise PreloadError("zh-baker was not asked for, so the Chinese frontend was not loaded")
 
 
 def _warmed(resource: T) -> T:
@@ -202,6 +223,7 @@ def _warmed(resource: T) -> T:
     return resource
 
 
-def build_engine(settings: Settings) -> Engine:
-    """Load in the foreground without warm-up (the CLI's way); raises PreloadError on failure."""
-    return Preloader(settings).run()
+def build_engine(settings: Settings, voices: Collection[str] | None = None) -> Engine:
+    """Load in the foreground without warm-up (the CLI's way), only `voices` if given; raises
+    PreloadError on failure."""
+    return Preloader(settings, voices=voices).run()

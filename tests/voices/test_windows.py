@@ -3,6 +3,7 @@ sentence's first audio is one small window."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from warmtts.voices.params import SynthesisParams
 from warmtts.voices.piper_voice import PiperVoice
 from warmtts.voices.registry import user_voice_loaders
 from warmtts.voices.vits_split import split_vits
-from warmtts.voices.windows import WindowPlan, WindowSizes, decode_windows
+from warmtts.voices.windows import WindowPlan, WindowSizes, decode_windows, receptive_field
 
 ZH_LONG = "在一个阳光明媚的早晨，小明背着书包走进了学校的大门，他看到同学们正在操场上做早操，老师站在前面认真地喊着口令。"
 EN_LONG = (
@@ -127,3 +128,40 @@ def test_each_window_leaves_as_soon_as_it_is_computed(engine: Engine) -> None:
     assert len(pulled) == 1 + len(rest)
     assert rest[-1].pcm[-int(0.2 * rest[-1].sample_rate):].max() == 0  # the sentence's pause ends it
     assert first.marks
+
+
+def _upsampling_conv(kernel: int, hop: int):  # type: ignore[no-untyped-def]
+    """A toy frame-wise decoder: a convolution over frames (`kernel` wide), then `hop` samples a frame."""
+    weights = np.arange(1, kernel + 1, dtype=np.float32)
+
+    def decode(frames: np.ndarray) -> np.ndarray:
+        flat = frames.reshape(-1)
+        smoothed = np.convolve(flat, weights)[kernel // 2 : kernel // 2 + len(flat)]  # zero-padded, centred
+        return np.repeat(smoothed, hop)
+
+    return decode
+
+
+@pytest.mark.parametrize("kernel", [3, 9, 21])
+def test_the_measured_receptive_field_is_the_kernels_reach(kernel: int) -> None:
+    decode = _upsampling_conv(kernel, 4)
+    context = receptive_field(decode, (1, 40), 1, 4)
+    assert context == kernel // 2
+    frames = np.random.default_rng(1).standard_normal((1, 200)).astype(np.float32)
+    one_shot = decode(frames)
+    for margin, equal in ((0, True), (-1, False)):
+        plan = WindowPlan(first_frames=7, max_frames=30, context=context + margin)
+        windowed = np.concatenate([a for a, _ in decode_windows(decode, frames, 1, 4, plan)])
+        assert np.array_equal(windowed, one_shot) is equal
+
+
+def test_the_voices_contexts_are_their_measured_receptive_fields(engine: Engine) -> None:
+    """With half the measured context the windows no longer join into the one-shot audio (the
+    measurement is the widest of several probes, so a frame less may still pass on one text)."""
+    baker = engine.voices.get("zh-baker")
+    mel, _ = baker.mel(baker.phonemize(engine.normalizer.normalize(ZH_LONG, "zh")), SynthesisParams())
+    one_shot = baker.vocode(mel).reshape(-1)
+    short = dataclasses.replace(baker.windows, context=baker.windows.context // 2)
+    windowed = np.concatenate([audio for audio, _ in decode_windows(baker.vocode, mel, 1, 300, short)])
+    assert _compare(one_shot, windowed)[1] > 1e-5
+    assert 1 <= baker.windows.context <= 24 and 1 <= engine.voices.get("en-joe").windows.context <= 16

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from warmtts.phonemes.zh_lexicon import load_lexicon
-from warmtts.phonemes.zh_pinyin import ZhG2P
+if TYPE_CHECKING:  # jieba and pypinyin cost 1.5 s to import: only `warmtts pinyin` pays for them here
+    from warmtts.phonemes.zh_pinyin import ZhG2P
 
 
 def han_syllables(g2p: ZhG2P, text: str, sandhi: bool = False) -> list[str]:
@@ -34,6 +34,8 @@ def write_lines(g2p: ZhG2P, lines: Iterable[str], out: TextIO, sandhi: bool) -> 
 
 def cmd_pinyin(args: argparse.Namespace) -> int:
     from warmtts.config import Settings
+    from warmtts.phonemes.zh_lexicon import load_lexicon
+    from warmtts.phonemes.zh_pinyin import ZhG2P
 
     settings = Settings(**({"log_level": args.log_level} if args.log_level else {}))
     g2p = ZhG2P(load_lexicon(settings.lexicon_path))

@@ -19,15 +19,14 @@ from warmtts.voices.level import Level
 from warmtts.voices.model_cache import file_digest
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
-from warmtts.voices.windows import decode_windows
+from warmtts.voices.windows import decode_windows, receptive_field
 
 DATA_DIR = Path(__file__).parent / "data" / "zh-baker"
 SAMPLE_RATE = BAKER_INFO.sample_rate
 HOP = 300  # samples per mel frame
-# MB-MelGAN's receptive field, measured: with 24 frames either side the windows join into the
-# one-shot audio bit for bit (tests/voices/test_windows.py); its first layer reflect-pads, so a
-# window needs some frames of its own.
-CONTEXT_FRAMES = 24
+MEL_CHANNELS = 80
+# MB-MelGAN's first layer reflect-pads, so a window needs some frames of its own; its receptive
+# field (the context either side) is measured once per model (windows.receptive_field: 20).
 MIN_FRAMES = 32
 
 
@@ -52,7 +51,10 @@ class BakerVoice:
         self._frontend = ZhFrontend(g2p, BakerPhonemizer(mapper["pinyin_dict"]))
         self._acoustic = runtime.load(folder / "fastspeech2.onnx")
         self._vocoder = runtime.load(folder / "mb_melgan.onnx", wide=True)
-        self.windows = runtime.windows.plan(SAMPLE_RATE, HOP, CONTEXT_FRAMES, MIN_FRAMES)
+        measure = lambda: {"context": receptive_field(self.vocode, (1, 64, MEL_CHANNELS), 1, HOP)}  # noqa: E731
+        context = runtime.facts(folder / "mb_melgan.onnx", "vocoder-context-v2", measure)["context"]
+        self.windows = runtime.windows.plan(SAMPLE_RATE, HOP, context, MIN_FRAMES)
+        self.hop = HOP
         self.model_file = folder / "SHA256SUMS"  # names both models' digests: the voice as a whole
         self.level = Level()  # set by calibration (loudness.py)
         self.info = BAKER_INFO

@@ -24,13 +24,12 @@ from warmtts.voices.level import Level
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.params import SynthesisParams
 from warmtts.voices.vits_split import SplitNames, SplitVits, split_vits
-from warmtts.voices.windows import decode_windows
+from warmtts.voices.windows import decode_windows, receptive_field
 
 log = logging.getLogger(__name__)
 
-# HiFi-GAN's receptive field in latent frames, measured on en-joe: with 12 frames either side the
-# windows equal the one-shot audio to within 1e-6 (tests/voices/test_windows.py); 16 for margin.
-CONTEXT_FRAMES = 16
+# A graph that is not split speaks in one call; a split one decodes windows with the decoder's
+# receptive field as context, measured once per model (windows.receptive_field; en-joe: 11).
 
 
 class PiperVoice:
@@ -66,7 +65,16 @@ class PiperVoice:
         self.model_file = model
         self.level = Level()  # set by calibration (loudness.py)
         self.hop = 256  # Piper's HiFi-GAN upsamples each latent frame by 8·8·2·2
-        self.windows = runtime.windows.plan(self.config.sample_rate, self.hop, CONTEXT_FRAMES)
+        context = runtime.facts(model, "vits-context-v2", self._measure_context)["context"] if self._split else 1
+        self.windows = runtime.windows.plan(self.config.sample_rate, self.hop, context)
+
+    def _measure_context(self) -> dict[str, int]:
+        """The decoder's receptive field in frames, with the conditioning a one-phoneme
+        utterance gives (a multi-speaker decoder's speaker embedding)."""
+        phoneme = next(p for p in self.config.phoneme_id_map if p.isalpha())
+        latent, conditioning, _ = self.latent(Phonemized(phoneme, [phoneme]), SynthesisParams())
+        decode = lambda frames: self.decode(frames, conditioning)  # noqa: E731
+        return {"context": receptive_field(decode, (1, latent.shape[1], 64), 2, self.hop)}
 
     @property
     def symbols(self) -> frozenset[str]:

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warmtts.errors import UnknownVoiceError, VoiceLoadError
-from warmtts.phonemes.zh_pinyin import ZhG2P
-from warmtts.voices.baker import BakerVoice
 from warmtts.voices.base import Voice
 from warmtts.voices.catalog import EN_JOE_LICENSE, en_joe_files, user_voice_files
 from warmtts.voices.onnx_session import Runtime
 from warmtts.voices.piper_voice import PiperVoice
+
+if TYPE_CHECKING:  # zh-baker's modules import jieba and pypinyin: only a start that loads it pays
+    from warmtts.phonemes.zh_pinyin import ZhG2P
+    from warmtts.voices.baker import BakerVoice
+
+
+def load_zh_baker(g2p: Callable[[], ZhG2P], runtime: Runtime) -> BakerVoice:
+    from warmtts.voices.baker import BakerVoice
+
+    return BakerVoice(g2p(), runtime)
+
 
 def load_en_joe(runtime: Runtime) -> PiperVoice:
     model, config = en_joe_files()
@@ -21,7 +31,7 @@ def load_en_joe(runtime: Runtime) -> PiperVoice:
 def builtin_loaders(g2p: Callable[[], ZhG2P], runtime: Runtime) -> dict[str, Callable[[], Voice]]:
     """Loaders by voice id, so the preload manager can time (and parallelise) each one; `g2p`
     gives the Chinese frontend's resources when zh-baker needs them (they load meanwhile)."""
-    return {"zh-baker": lambda: BakerVoice(g2p(), runtime), "en-joe": lambda: load_en_joe(runtime)}
+    return {"zh-baker": lambda: load_zh_baker(g2p, runtime), "en-joe": lambda: load_en_joe(runtime)}
 
 
 def user_voice_loaders(folder: Path, runtime: Runtime) -> dict[str, Callable[[], Voice]]:

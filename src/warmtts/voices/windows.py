@@ -69,3 +69,35 @@ def decode_windows(
             raise ValueError(f"vocoder gave {len(audio)} samples for {right - left} frames, not {hop} a frame")
         offset = (start - left) * hop
         yield audio[offset : offset + (end - start) * hop], index == len(spans) - 1
+
+
+def receptive_field(
+    decode: Callable[[np.ndarray], np.ndarray], shape: tuple[int, ...], axis: int, hop: int, probes: int = 4
+) -> int:
+    """The context in frames either side that makes windows equal the one-shot decoder: how far
+    one frame's change reaches in the output, measured by decoding random frames with and
+    without a large change at the middle one. A call on the same shape is deterministic, so
+    every output sample that differs lies within the reach. The reach is structural (kernels,
+    dilations, upsampling), but at its fringe a change can round away in float32 or in a
+    saturated activation (MB-MelGAN's varied by two frames between inputs), so the widest of
+    several `probes` counts."""
+    frames = max(shape[axis], 64)
+    while True:
+        before = after = 0  # samples before and after the changed frame's own that it moves
+        for seed in range(probes):
+            size = [frames if i == axis else n for i, n in enumerate(shape)]
+            base = np.random.default_rng(seed).standard_normal(size).astype(np.float32)
+            probe = base.copy()
+            middle = frames // 2
+            np.moveaxis(probe, axis, 0)[middle] += 10.0
+            changed = np.nonzero(decode(base).reshape(-1) != decode(probe).reshape(-1))[0]
+            if len(changed) == 0:
+                raise ValueError("changing a frame changed no output sample: not a frame-wise decoder")
+            before = max(before, middle * hop - int(changed[0]))
+            after = max(after, int(changed[-1]) - ((middle + 1) * hop - 1))
+        context = max(-(-before // hop), -(-after // hop), 1)
+        if 2 * context + 2 < frames:  # the reach stayed inside the probe
+            return context
+        frames *= 2
+        if frames > 4096:
+            raise ValueError("a frame's change reaches past 2048 frames: not a windowable decoder")
