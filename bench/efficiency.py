@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine
+from bench.doc_sections import replace_marked
 from bench.stats import median, ratio
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -215,13 +216,8 @@ def markers() -> tuple[str, str]:
 
 
 def replace_section(document: str, body: str) -> str:
-    """`document` with the efficiency section replaced by `body`, or appended when it has none."""
-    begin, end = markers()
-    block = f"{begin}\n{body.strip()}\n{end}"
-    start, stop = document.find(begin), document.find(end)
-    if start < 0 or stop < start:
-        return document.rstrip("\n") + "\n\n" + block + "\n"
-    return document[:start] + block + document[stop + len(end):]
+    """`document` with this bench's section replaced by `body`, or appended when it has none."""
+    return replace_marked(document, *markers(), body)
 
 
 def programs(compare: list[str], skip_piper: bool, skip_zh: bool) -> list[Program]:

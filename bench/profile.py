@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine
+from bench.doc_sections import replace_marked
 from bench.efficiency import TEXTS, clean_env, wav_audio_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,12 +164,8 @@ def markers() -> tuple[str, str]:
 
 
 def replace_section(document: str, body: str) -> str:
-    begin, end = markers()
-    block = f"{begin}\n{body.strip()}\n{end}"
-    start, stop = document.find(begin), document.find(end)
-    if start < 0 or stop < start:
-        return document.rstrip("\n") + "\n\n" + block + "\n"
-    return document[:start] + block + document[stop + len(end):]
+    """`document` with this bench's section replaced by `body`, or appended when it has none."""
+    return replace_marked(document, *markers(), body)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.doc_sections import replace_marked
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "reliability.md"
 RESULTS = ROOT / "bench" / "results"
@@ -36,12 +38,7 @@ def markers(name: str) -> tuple[str, str]:
 
 def replace_section(document: str, name: str, body: str) -> str:
     """`document` with section `name` replaced by `body`, or appended when it has no such section."""
-    begin, end = markers(name)
-    block = f"{begin}\n{body.strip()}\n{end}"
-    start, stop = document.find(begin), document.find(end)
-    if start < 0 or stop < start:
-        return document.rstrip("\n") + "\n\n" + block + "\n"
-    return document[:start] + block + document[stop + len(end):]
+    return replace_marked(document, *markers(name), body)
 
 
 def not_run(name: str) -> str:
