@@ -115,7 +115,6 @@ def _voices_for(args: argparse.Namespace, text: str | Iterable[str], settings: S
     jieba and pypinyin: most of a start): the voice asked for, and the default voice of each
     script the text holds. SSML may name any voice, so it loads them all (None)."""
     from warmtts.text.scripts import HAN
-    from warmtts.text.ssml import is_ssml
 
     if args.ssml:
         return None
