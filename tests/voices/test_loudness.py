@@ -9,7 +9,12 @@ import pytest
 
 from warmtts.engine import Engine
 from warmtts.voices.level import CEILING, KNEE, Level, soft_limit
-from warmtts.voices.loudness import calibrate, integrated_lufs
+from warmtts.voices.loudness import (
+    STOCHASTIC_DRAWS,
+    calibrate,
+    integrated_lufs,
+    measure_voice,
+)
 from warmtts.voices.model_cache import ModelCache
 from warmtts.voices.onnx_session import Runtime
 
@@ -73,3 +78,29 @@ def test_calibration_is_measured_once_per_model_and_read_back(engine: Engine, tm
     finally:
         vars(voice).pop("synthesize", None)
         voice.level = before
+
+
+@pytest.mark.parametrize(("voice_id", "readings"), [("zh-baker", 1), ("en-joe", STOCHASTIC_DRAWS)])
+def test_a_voice_that_draws_noise_is_measured_over_several_readings(
+    engine: Engine, voice_id: str, readings: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """zh-baker reads a text the same way every time; en-joe samples noise, so one reading would
+    fix every later start's gain by one draw."""
+    voice = engine.voices.get(voice_id)
+    calls: list[str] = []
+    synthesize = voice.synthesize
+
+    def counted(phonemized, params):  # type: ignore[no-untyped-def]
+        calls.append(phonemized.text)
+        return synthesize(phonemized, params)
+
+    voice.synthesize = counted  # type: ignore[method-assign]
+    try:
+        with caplog.at_level("INFO", logger="warmtts.voices.loudness"):
+            measure_voice(voice)
+    finally:
+        vars(voice).pop("synthesize", None)
+    sentences = len(set(calls))
+    # A deterministic voice is read twice to find out, then measured once.
+    assert len(calls) == sentences * max(2, readings)
+    assert f"loudness_measured voice={voice_id} readings={readings} " in caplog.text
