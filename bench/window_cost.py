@@ -1,0 +1,57 @@
+"""CPU seconds per audio second of en-joe's engine, in process, for window sizes given on the
+command line: how much the decoder windows' context costs against one window a sentence.
+
+    taskset -c 0 python -m bench.window_cost --rounds 3 0.25:3 10:10
+
+Each `FIRST:MAX` (seconds) builds an engine with those window sizes (WARMTTS_FIRST_WINDOW_SECONDS,
+WARMTTS_MAX_WINDOW_SECONDS) and one ONNX thread, speaks the English load mix (bench/texts.py)
+once to warm up, then `--rounds` times, interleaved with the other settings; the process's CPU
+time (and wall time) over the audio, minimum over rounds. The engines are all loaded first, so the rounds alternate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+
+from bench.texts import MIXES
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.window_cost", description=__doc__.split("\n\n")[0])
+    parser.add_argument("sizes", nargs="+", help="FIRST:MAX window seconds")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="ONNX threads a call (default 1); wall time is reported too")
+    args = parser.parse_args(argv)
+    logging.disable(logging.WARNING)
+    from warmtts.config import Settings
+    from warmtts.preload import Preloader
+
+    engines = {}
+    for size in args.sizes:
+        first, most = (float(x) for x in size.split(":"))
+        settings = Settings(first_window_seconds=first, max_window_seconds=most, onnx_threads=args.threads,
+                            wide_threads=args.threads)
+        engines[size] = Preloader(settings, may_widen=lambda: False).run()
+    mix = [case.text for case in MIXES["en"]]
+    costs: dict[str, list[float]] = {size: [] for size in engines}
+    walls: dict[str, list[float]] = {size: [] for size in engines}
+    for round_no in range(args.rounds + 1):
+        for size, engine in engines.items():
+            cpu, wall, audio = time.process_time(), time.perf_counter(), 0.0
+            for text in mix:
+                clip = engine.synthesize(text, "en-joe")
+                audio += len(clip.pcm) / clip.sample_rate
+            if round_no:  # the first round warms up
+                costs[size].append((time.process_time() - cpu) / audio)
+                walls[size].append((time.perf_counter() - wall) / audio)
+    base = min(costs[args.sizes[0]])
+    for size, values in costs.items():
+        print(f"windows={size} cpu_per_audio_second={min(values):.4f} x_first={min(values) / base:.3f} "
+              f"wall_per_audio_second={min(walls[size]):.4f} rounds={' '.join(f'{v:.4f}' for v in values)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
