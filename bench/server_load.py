@@ -5,9 +5,10 @@
 Each round launches every server in turn (alternating, so a slow moment of a shared machine
 falls on all of them), warms it, and runs each client count of the English mix, `requests`
 requests per client. Per run: throughput (audio seconds per wall second), TTFA p50/p95, the
-whole answer's p50, 429s, and the server's CPU seconds over wall seconds (how many cores it
-kept busy). With `--profile`, py-spy samples the warmtts server during each load run (raw
-stacks, native frames, idle threads left out) and `bench.server_profile` tabulates them.
+whole answer's p50, 429s, the server's CPU seconds over wall seconds (how many cores it kept
+busy), its minor page faults per audio second, its peak RSS during the run and its RSS once
+idle for two seconds. With `--profile`, py-spy samples the warmtts server during each load run
+(raw stacks, native frames, idle threads kept) and `bench.server_profile` tabulates them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import httpx
 import psutil
 
 from bench.clients import run_clients, timed_request
+from bench.serving.memory import PeakRss
 from bench.serving.process import ServerProcess
 from bench.serving.servers import Server, Warmtts, default_piper
 from bench.stats import median, percentile, ratio
@@ -33,6 +35,8 @@ from bench.texts import MIXES
 
 ROOT = Path(__file__).resolve().parents[1]
 WARM_REQUESTS = 2
+IDLE_SECONDS = 2.0
+MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,15 @@ def contenders(sources: list[str], piper: bool, extra_env: list[str]) -> list[Co
     return found
 
 
+def _minor_faults(pid: int) -> int:
+    """Page faults served without I/O (fresh pages for freed and re-allocated memory), Linux only."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[7])  # minflt: the 10th field, the 8th after the command's ")"
+
+
 def _cpu_seconds(pid: int) -> float:
     times = psutil.Process(pid).cpu_times()
     return times.user + times.system
@@ -72,12 +85,17 @@ def load_run(process: ServerProcess, clients: int, per_client: int, profile: Pat
         )
         time.sleep(1.0)
     cpu_before, wall_before = _cpu_seconds(process.pid), time.perf_counter()
-    run = run_clients(process.base_url, process.server, mix, clients, per_client)
+    faults_before = _minor_faults(process.pid)
+    with PeakRss(process, interval=0.1) as peak:
+        run = run_clients(process.base_url, process.server, mix, clients, per_client)
     cpu = _cpu_seconds(process.pid) - cpu_before
+    faults = _minor_faults(process.pid) - faults_before
     wall = time.perf_counter() - wall_before
     if spy is not None:
         spy.send_signal(2)  # SIGINT: py-spy writes what it has and exits
         spy.wait(30)
+    time.sleep(IDLE_SECONDS)  # the server trims its heap once idle
+    rss_idle = process.rss_bytes()
     ok = [s for s in run.samples if s.ok]
     ttfa = [s.ttfa for s in ok if s.ttfa is not None]
     audio = sum(s.audio_seconds for s in ok)
@@ -92,6 +110,9 @@ def load_run(process: ServerProcess, clients: int, per_client: int, profile: Pat
         "total_p50": median([s.total for s in ok if s.total is not None]),
         "cores_busy": cpu / wall,
         "cpu_per_audio_second": ratio(cpu, audio),
+        "faults_per_audio_second": ratio(faults, audio),
+        "peak_rss_mb": peak.peak_bytes / MB,
+        "idle_rss_mb": rss_idle / MB,
     }
 
 
@@ -145,7 +166,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for label in dict.fromkeys(r["label"] for r in rows):
         for clients in dict.fromkeys(r["clients"] for r in rows):
             mine = [r for r in rows if r["label"] == label and r["clients"] == clients]
-            keys = ("throughput", "ttfa_p50", "ttfa_p95", "total_p50", "cores_busy", "cpu_per_audio_second")
+            keys = ("throughput", "ttfa_p50", "ttfa_p95", "total_p50", "cores_busy", "cpu_per_audio_second",
+                    "faults_per_audio_second", "peak_rss_mb", "idle_rss_mb")
             entry: dict[str, Any] = {k: median([r[k] for r in mine if r[k] is not None]) for k in keys}
             entry["refused"] = sum(r["refused"] for r in mine)
             piper = [r for r in rows if r["label"] == "piper" and r["clients"] == clients]

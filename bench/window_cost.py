@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     mix = [case.text for case in MIXES["en"]]
     costs: dict[str, list[float]] = {size: [] for size in engines}
     walls: dict[str, list[float]] = {size: [] for size in engines}
+    spoken: dict[str, float] = {}
     for round_no in range(args.rounds + 1):
         for size, engine in engines.items():
             cpu, wall, audio = time.process_time(), time.perf_counter(), 0.0
@@ -75,10 +76,11 @@ def main(argv: list[str] | None = None) -> int:
             if round_no:  # the first round warms up
                 costs[size].append((time.process_time() - cpu) / audio)
                 walls[size].append((time.perf_counter() - wall) / audio)
+                spoken[size] = audio
     base = min(costs[args.sizes[0]])
     for size, values in costs.items():
         print(f"windows={size} cpu_per_audio_second={min(values):.4f} x_first={min(values) / base:.3f} "
-              f"wall_per_audio_second={min(walls[size]):.4f} rounds={' '.join(f'{v:.4f}' for v in values)}")
+              f"wall_per_audio_second={min(walls[size]):.4f} audio_seconds={spoken[size]:.2f} rounds={' '.join(f'{v:.4f}' for v in values)}")
     return 0
 
 
