@@ -9,6 +9,12 @@ chunk it writes the worker seconds it took, its audio, its share of the input ch
 the audio of the run whose acoustic model it ran (0 for a later window). The short request of
 the burst is recorded too. tests/server/test_admission_replay.py drives the real Capacity and
 the scheduler's choice with these costs on a simulated clock.
+
+    python -m bench.step_costs --english [--out tests/server/data/en_joe_mix_steps.json]
+
+records instead each sentence of the English load mix (bench/texts.py, en-joe), each spoken on
+`--streams` threads at once, for the closed-loop replay of many clients
+(tests/server/test_closed_loop_replay.py).
 """
 
 from __future__ import annotations
@@ -24,12 +30,14 @@ from typing import Any
 
 from bench.burst import LONG_TEXT, SHORT_TEXT, VOICE
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "server" / "data" / "zh_baker_steps.json"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "server" / "data"
+OUT = DATA / "zh_baker_steps.json"
+OUT_ENGLISH = DATA / "en_joe_mix_steps.json"
 
 
-def record(engine: Any, text: str) -> list[dict[str, float]]:
+def record(engine: Any, text: str, voice: str = VOICE) -> list[dict[str, float]]:
     steps = []
-    stream = engine.synthesize_stream(text, VOICE)
+    stream = engine.synthesize_stream(text, voice)
     chunks = iter(stream)
     while True:
         started = time.perf_counter()
@@ -45,13 +53,17 @@ def record(engine: Any, text: str) -> list[dict[str, float]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--streams", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--english", action="store_true", help="the English load mix instead of the burst's texts")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)
     from warmtts.config import Settings
     from warmtts.preload import Preloader
 
     engine = Preloader(Settings(), may_widen=lambda: False).run()
+    if args.english:
+        return record_english(engine, args.streams, args.out or OUT_ENGLISH)
+    args.out = args.out or OUT
     record(engine, LONG_TEXT)  # warm every thread's first calls out of the figures
     longs: list[list[dict[str, float]]] = [[] for _ in range(args.streams)]
 
@@ -74,6 +86,40 @@ def main(argv: list[str] | None = None) -> int:
     for steps in longs:
         compute, audio = sum(s["compute"] for s in steps), sum(s["audio"] for s in steps)
         print(f"steps={len(steps)} compute_seconds={compute:.2f} audio_seconds={audio:.1f} rtf={compute / audio:.4f}")
+    return 0
+
+
+def at_once(engine: Any, text: str, voice: str, streams: int) -> list[list[dict[str, float]]]:
+    """`text` spoken on `streams` threads at once: each thread's steps."""
+    spoken: list[list[dict[str, float]]] = [[] for _ in range(streams)]
+
+    def speak(index: int) -> None:
+        spoken[index] = record(engine, text, voice)
+
+    threads = [threading.Thread(target=speak, args=(i,)) for i in range(streams)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return spoken
+
+
+def record_english(engine: Any, streams: int, out: Path) -> int:
+    from bench.texts import MIXES
+
+    mix = MIXES["en"]
+    record(engine, mix[0].text, mix[0].voice)  # warm every thread's first calls out of the figures
+    sentences = [{"chars": len(case.text), "steps": at_once(engine, case.text, case.voice, streams)} for case in mix]
+    result = {
+        "command": "python -m bench.step_costs --english" + (f" --streams {streams}" if streams != os.cpu_count() else ""),
+        "voice": mix[0].voice, "streams_at_once": streams, "sentences": sentences,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=None, separators=(",", ":")) + "\n")
+    for sentence in sentences:
+        steps = sentence["steps"][0]
+        compute, audio = sum(s["compute"] for s in steps), sum(s["audio"] for s in steps)
+        print(f"chars={sentence['chars']} steps={len(steps)} compute_seconds={compute:.3f} audio_seconds={audio:.2f}")
     return 0
 
 

@@ -36,3 +36,27 @@ def test_never_trims_while_busy() -> None:
         assert poll(lambda: trimmer.trims == 1, 5.0)
     finally:
         trimmer.stop()
+
+
+def test_freed_blocks_are_reused_rather_than_mapped_afresh() -> None:
+    """After reuse_freed_memory, a window's worth of activations (five 16 MB blocks at once),
+    freed and allocated again and again, takes its pages from the heap. With glibc's defaults
+    the freed 80 MB at the heap's top is given back each time and every new block is fresh
+    pages, each a page fault: ~2000 a cycle here (about 21 000 over ten cycles, measured)."""
+    import resource
+
+    import numpy as np
+
+    from warmtts.memory import reuse_freed_memory
+
+    def window() -> None:
+        blocks = [np.ones(4 * 1024 * 1024, np.float32) for _ in range(5)]  # written: every page touched
+        del blocks
+
+    assert reuse_freed_memory()  # glibc, as on every machine we run on
+    window()  # the heap grows once
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(10):
+        window()
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    assert faults < 2000, faults

@@ -61,8 +61,9 @@ class Queued:
 
 
 class Simulation:
-    def __init__(self, capacity: Capacity, clock: Clock, guard_seconds: float = GUARD_SECONDS) -> None:
+    def __init__(self, capacity: Capacity, clock: Clock, guard_seconds: float = GUARD_SECONDS, voice: str = VOICE) -> None:
         self.capacity = capacity
+        self.voice = voice
         self.clock = clock
         self.guard_seconds = guard_seconds
         self.queue: list[Queued] = []
@@ -74,7 +75,7 @@ class Simulation:
     def send(self, steps: list[dict[str, float]], chars: int) -> Stream | OverloadedError:
         """A request arrives now: admitted (its first step queued) or refused."""
         try:
-            reservation = self.capacity.reserve(VOICE, chars, 1.0)
+            reservation = self.capacity.reserve(self.voice, chars, 1.0)
         except OverloadedError as refused:
             return refused
         stream = Stream(reservation, steps, self.clock.now)
@@ -85,7 +86,7 @@ class Simulation:
     def admits(self, chars: int) -> bool:
         """Whether a request would be admitted now (a probe: it is let go at once)."""
         try:
-            self.capacity.reserve(VOICE, chars, 1.0).release()
+            self.capacity.reserve(self.voice, chars, 1.0).release()
         except OverloadedError:
             return False
         return True

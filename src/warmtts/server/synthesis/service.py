@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from warmtts.config import Settings
 from warmtts.errors import InvalidInputError, NotReadyError
-from warmtts.memory import IdleTrimmer
+from warmtts.memory import IdleTrimmer, reuse_freed_memory
 from warmtts.preload import Preloader, PreloadState, warm_up_voice
 from warmtts.server.metrics import Metrics
 from warmtts.server.stores.monitor import MonitoredStore
@@ -53,6 +53,7 @@ class SynthesisService:
             first_step_seconds=settings.first_window_seconds, guard_seconds=self.scheduler.guard_seconds,
         )
         self.trimmer = IdleTrimmer()
+        log.info("memory reuse_freed=%s", str(reuse_freed_memory()).lower())  # before the models allocate
         self.draining = False  # set on SIGTERM: finish streams in flight, take no new work
         self._services = Services(
             self.scheduler, self.capacity, metrics, store, self.trimmer, settings.request_timeout_seconds
