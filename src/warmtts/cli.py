@@ -17,6 +17,7 @@ from warmtts.audio.formats import FORMATS, AudioFormat
 from warmtts.config import Settings
 from warmtts.cpus import usable_cpus
 from warmtts.errors import InvalidInputError, UnknownVoiceError, WarmttsError
+from warmtts.memory import reuse_freed_memory
 from warmtts.phonemes import pinyin_cli
 from warmtts.preload import build_engine
 from warmtts.text.ssml import is_ssml
@@ -146,6 +147,7 @@ def cmd_say(args: argparse.Namespace) -> int:
             print(f"warmtts: no audio player found (tried {', '.join(PLAYERS)}); write a file instead with "
                   "-o out.wav (or -o - for stdout)", file=sys.stderr)
             return 2
+    reuse_freed_memory()  # as the server does: vocoder windows reuse pages instead of faulting
     engine = build_engine(settings, voices=_voices_for(args, text, settings))
     fmt = _format(args)
     stream = engine.synthesize_stream(text, args.voice, args.speed, args.pitch, args.energy, ssml=args.ssml or None)
