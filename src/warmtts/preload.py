@@ -167,7 +167,7 @@ class Preloader:
         from warmtts.phonemes.zh_lexicon import load_lexicon
         from warmtts.text.normalize import TextNormalizer
         from warmtts.voices.loudness import calibrate
-        from warmtts.voices.model_cache import ModelCache, default_folder
+        from warmtts.voices.model_cache import ModelCache
         from warmtts.voices.onnx_session import Runtime
         from warmtts.voices.registry import VoiceRegistry, builtin_loaders, user_voice_loaders
         from warmtts.voices.windows import WindowSizes
@@ -175,15 +175,13 @@ class Preloader:
         settings = self.settings
         log.info("%s workers=%d onnx_threads=%d wide_threads=%d", cpu_budget().log_line(), settings.workers,
                  settings.onnx_threads, settings.wide_threads)
-        cache = (settings.cache_dir or default_folder()) if settings.cache else None
         runtime = Runtime(
             settings.onnx_threads,
             WindowSizes(settings.first_window_seconds, settings.max_window_seconds),
             settings.wide_threads,
             self.may_widen,
-            ModelCache(cache / "onnx" if cache else None),
+            ModelCache(settings.cache_folder("onnx")),
         )
-        jieba_cache = cache / "jieba" if cache else None
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="preload") as pool:
             g2p_loading = text = None
             if needs_zh:
@@ -192,7 +190,8 @@ class Preloader:
                 lexicon = self._step("lexicon", lambda: load_lexicon(settings.lexicon_path))
                 # g2pM's weights and CC-CEDICT's phrases load while the other voices' sessions do;
                 # submitted first, so the steps that wait for it never hold every pool thread.
-                g2p_loading = pool.submit(self._step, "g2p", lambda: ZhG2P(lexicon, cache_dir=jieba_cache))
+                text_cache = settings.cache_folder("text")
+                g2p_loading = pool.submit(self._step, "g2p", lambda: ZhG2P(lexicon, cache_dir=text_cache))
             loaders = builtin_loaders(g2p_loading.result if g2p_loading else _no_g2p, runtime)
             if settings.voices_dir is not None:
                 loaders |= user_voice_loaders(settings.voices_dir, runtime)
