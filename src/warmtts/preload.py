@@ -160,7 +160,7 @@ class Preloader:
             self._step("delay", lambda: time.sleep(self.settings.preload_delay_seconds))
         needs_zh = self.voices is None or "zh-baker" in self.voices
         modules = [m for m in HEAVY_MODULES if (needs_zh or m not in ZH_MODULES) and (encoders or m not in ENCODER_MODULES)]
-        self._step("imports", lambda: [importlib.import_module(m) for m in modules])
+        self._step("imports", lambda: [_import(m) for m in modules])
 
         from warmtts.engine import Engine
         from warmtts.phonemes.en_espeak import phonemize
@@ -211,6 +211,17 @@ class Preloader:
         for voice in registry.all():  # after the text resources: a first start speaks a sentence
             self._step(f"loudness:{voice.info.id}", lambda v=voice: calibrate(v, runtime, settings.loudness_lufs))
         return engine
+
+
+def _import(module: str) -> None:
+    """jieba without pkg_resources, pypinyin without its phrase table (zh_tables.py says why)."""
+    if module in ZH_MODULES:
+        from warmtts.phonemes import zh_tables
+
+        if module == "pypinyin":
+            zh_tables.import_pypinyin()
+    else:
+        importlib.import_module(module)
 
 
 def _no_g2p() -> ZhG2P:

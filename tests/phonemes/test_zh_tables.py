@@ -3,7 +3,7 @@ stale, corrupt or malformed cache file is rebuilt rather than trusted."""
 
 from __future__ import annotations
 
-import marshal
+import pickle
 from pathlib import Path
 
 import jieba
@@ -28,22 +28,22 @@ def built(polyphones: frozenset[str]) -> ZhTables:
 
 
 def cached_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("zh-tables-*.marshal"))
+    return sorted(folder.glob("zh-tables-*.pickle"))
 
 
 def test_missing_cache_is_built_then_read_back_equal(tmp_path: Path, polyphones: frozenset[str], built: ZhTables) -> None:
     first = load_tables(tmp_path, polyphones)
-    assert [p.name for p in cached_files(tmp_path)] == [f"zh-tables-{cache_key(polyphones)}.marshal"]
+    assert [p.name for p in cached_files(tmp_path)] == [f"zh-tables-{cache_key(polyphones)}.pickle"]
     second = load_tables(tmp_path, polyphones)
     assert first == built and second == built
     assert len(built.freq) > 300_000 and len(built.tags) > 300_000 and len(built.cedict) > 1000
 
 
-@pytest.mark.parametrize("content", [b"", b"\x00garbage\xff" * 10, marshal.dumps(({}, 0, {}, {})), marshal.dumps([1, 2])])
+@pytest.mark.parametrize("content", [b"", b"\x00garbage\xff" * 10, pickle.dumps(({}, 0, {}, {})), pickle.dumps([1, 2])])
 def test_corrupt_or_malformed_cache_is_rebuilt(
     tmp_path: Path, polyphones: frozenset[str], built: ZhTables, content: bytes
 ) -> None:
-    path = tmp_path / f"zh-tables-{cache_key(polyphones)}.marshal"
+    path = tmp_path / f"zh-tables-{cache_key(polyphones)}.pickle"
     path.write_bytes(content)
     assert load_tables(tmp_path, polyphones) == built
     assert path.read_bytes() != content  # replaced by good tables
@@ -60,6 +60,14 @@ def test_stale_cache_is_rebuilt_under_a_new_key_and_the_old_removed(
     assert load_tables(tmp_path, polyphones) == built
     new = cached_files(tmp_path)
     assert len(new) == 1 and new != old
+
+
+def test_the_tag_table_shares_the_prefix_tables_words(tmp_path: Path, polyphones: frozenset[str]) -> None:
+    """The memory saving: one string object per word, also after a round trip through the file."""
+    load_tables(tmp_path, polyphones)
+    for tables in (build_tables(polyphones), load_tables(tmp_path, polyphones)):
+        words = {id(word) for word in tables.freq}
+        assert all(id(word) in words for word in tables.tags)
 
 
 def test_the_key_follows_the_polyphone_set(polyphones: frozenset[str]) -> None:
@@ -91,3 +99,34 @@ def test_jieba_default_tokenizer_and_tagger_are_left_whole() -> None:
     reference = posseg.POSTokenizer(jieba.Tokenizer())  # jieba's own way: parses its dictionary
     for sentence in SENTENCES:
         assert [tuple(p) for p in posseg.cut(sentence)] == [tuple(p) for p in reference.cut(sentence)]
+
+
+READ_SENTENCES = """
+import sys
+from pathlib import Path
+from warmtts.phonemes import zh_tables
+if sys.argv[1] == "compact":
+    zh_tables.import_pypinyin()
+from pypinyin.constants import PHRASES_DICT
+from pypinyin.seg.mmseg import seg
+from warmtts.phonemes.zh_pinyin import ZhG2P
+g2p = ZhG2P(cache_dir=Path(sys.argv[2]))
+print(len(PHRASES_DICT), "重庆" in seg._prefix_set, "重庆" in seg._prefix_set and "重" in seg._prefix_set)
+for sentence in sys.argv[3:]:
+    print(g2p.words(sentence), g2p.evidence(sentence))
+"""
+
+
+def test_pypinyin_with_the_prepared_phrases_reads_as_with_its_own(tmp_path: Path) -> None:
+    """The preload imports pypinyin without its JSON phrase table and fills in the prepared one;
+    every reading must be the same as with pypinyin's own table (each in a fresh process)."""
+    import subprocess
+    import sys
+
+    def run(mode: str) -> str:
+        command = [sys.executable, "-c", READ_SENTENCES, mode, str(tmp_path), *SENTENCES, "他们在长江边看见了银行行长"]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    own, compact = run("own"), run("compact")
+    assert int(own.split()[0]) > 40_000
+    assert compact == own

@@ -24,7 +24,7 @@ from warmtts.phonemes.zh_phrase_votes import PhraseVotes
 from warmtts.phonemes.zh_polyphone import PolyphoneModel
 from warmtts.phonemes.zh_reading_policy import ReadingPolicy
 from warmtts.phonemes.zh_sandhi import apply_sandhi
-from warmtts.phonemes.zh_tables import load_tables, tagger, tokenizer
+from warmtts.phonemes.zh_tables import load_tables, tagger, tokenizer, use_phrases
 from warmtts.phonemes.zh_words import HAN_RUN, Word
 
 __all__ = ["Word", "ZhG2P"]
@@ -55,6 +55,7 @@ class ZhG2P:
         (zh_tables.py); without it they are built from their sources."""
         self._polyphones = PolyphoneModel()
         tables = load_tables(cache_dir, self._polyphones.polyphones)
+        use_phrases(tables)
         self._tokenizer = tokenizer(tables)
         self._tagger = tagger(self._tokenizer, tables)
         self._votes = PhraseVotes(tables.cedict)
