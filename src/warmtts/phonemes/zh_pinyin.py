@@ -17,9 +17,9 @@ from pypinyin import Style, lazy_pinyin
 from pypinyin.constants import PHRASES_DICT
 from pypinyin.seg.mmseg import seg as phrase_seg
 
+from warmtts.phonemes.zh_evidence import Evidence
 from warmtts.phonemes.zh_function_words import function_word_reading
 from warmtts.phonemes.zh_lexicon import lexicon_readings, load_lexicon
-from warmtts.phonemes.zh_evidence import Evidence
 from warmtts.phonemes.zh_phrase_votes import PhraseVotes
 from warmtts.phonemes.zh_polyphone import PolyphoneModel
 from warmtts.phonemes.zh_reading_policy import ReadingPolicy
