@@ -20,7 +20,7 @@ ENV PATH=/opt/warmtts/bin:$PATH \
     WARMTTS_HOST=0.0.0.0 \
     WARMTTS_PORT=8080 \
     PYTHONUNBUFFERED=1
-# Prepare the caches once, into the image: ONNX graphs split and optimised, jieba's dictionary.
+# Prepare the caches once, into the image: ONNX graphs split and optimised, the Chinese tables.
 # Every start then loads them (also from a read-only root file system).
 RUN warmtts say "2026年，行长说：GPU很快。Hello, it is 3:45 pm." -o /tmp/prepare.wav && rm /tmp/prepare.wav
 EXPOSE 8080

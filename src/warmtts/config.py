@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -51,7 +52,7 @@ class Settings(BaseSettings):
     )
     cache: bool = Field(
         default=True,
-        description="Keep prepared ONNX graphs (split and optimised) and jieba's dictionary between starts, so "
+        description="Keep prepared ONNX graphs (split and optimised) and the Chinese frontend's tables (jieba's, CC-CEDICT's) between starts, so "
         "a start loads them instead of preparing them again.",
     )
     cache_dir: Path | None = Field(default=None, description="Where they are kept; default $XDG_CACHE_HOME/warmtts.")
@@ -167,6 +168,14 @@ class Settings(BaseSettings):
         description="UTF-8 file of word → pinyin lines (行长 hang2 zhang3) that override every other reading; "
         "re-read on SIGHUP and POST /admin/lexicon/reload.",
     )
+
+    def cache_folder(self, part: str) -> Path | None:
+        """Where `part` of the cache lives (`onnx`: prepared graphs, `text`: the Chinese tables);
+        None when the cache is off."""
+        if not self.cache:
+            return None
+        base = self.cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "warmtts"
+        return base / part
 
     @field_validator("log_level")
     @classmethod

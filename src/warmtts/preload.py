@@ -1,8 +1,9 @@
 """The preload manager: load and warm everything a request touches before we say ready.
 
-Steps run in phases — heavy imports; then text resources and every voice's ONNX sessions in
-parallel (they are independent, and session creation and jieba's dictionary build overlap
-well); then each voice's loudness calibration (read from the model cache after a model's first
+Steps run in phases — the imports every step needs; then text resources (each importing its
+own heavy modules) and every voice's ONNX sessions in parallel (they are independent, and
+session builds release the GIL while the text side runs Python); then each voice's loudness
+calibration (read from the model cache after a model's first
 start); then, for the server, a real warm-up synthesis per voice through every output encoder
 on every synthesis thread (the server passes how: `warm_voice`). Each step logs one
 machine-parsable line (`preload step=voice:zh-baker seconds=0.213`) and its
@@ -18,9 +19,10 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from warmtts.config import Settings
@@ -31,13 +33,15 @@ from warmtts.memory import release_free_memory
 if TYPE_CHECKING:
     from warmtts.engine import Engine
     from warmtts.phonemes.zh_pinyin import ZhG2P
+    from warmtts.text.normalize import TextNormalizer
 
 log = logging.getLogger("warmtts.preload")
 T = TypeVar("T")
 
-HEAVY_MODULES = ("numpy", "onnxruntime", "soxr", "jieba", "pypinyin", "wetext", "piper", "soundfile", "av")
-ZH_MODULES = ("jieba", "pypinyin")  # the Chinese frontend's: only a start that loads zh-baker needs them
-ENCODER_MODULES = ("av",)  # mp3, opus, aac: warmed up by the server; the CLI imports it only to write one
+FIRST_MODULES = ("numpy", "onnxruntime", "soxr", "soundfile")  # what every later step needs: imported first
+# The other heavy imports happen inside the steps that need them, on the pool's threads, so that
+# their Python work overlaps the voices' ONNX session builds (which release the GIL): wetext (its
+# FSTs) in `normalizer`, piper in `espeak`, jieba and pypinyin in `g2p`, av in `encoders`.
 WARM_UP_TEXT = {  # short: each covers the text stages (numbers, polyphones, the other language)
     "zh": "2026年，行长说：GPU很快。",
     "en": "Hello, it is 3:45 pm. 你好。",
@@ -74,9 +78,13 @@ def warm_up_voice(engine: Engine, voice_id: str) -> WarmUp:
     if not audio:
         raise PreloadError(f"warm-up of {voice_id} produced no audio")
     for fmt in FORMATS:
+        # mp3 encodes it all (its cost is part of a request's); the others encode the first two
+        # chunks: every code path (set-up on this thread, feed, finish) without the steady work
+        # of the whole sentence, which cost 0.2 s per voice and thread (opus, aac, flac).
+        sample = chunks if fmt == "mp3" else chunks[:2]
         started = time.perf_counter()
         encoder = make_encoder(fmt, stream.sample_rate)
-        if not b"".join(encoder.feed(c.pcm) for c in chunks) + encoder.finish():
+        if not b"".join(encoder.feed(c.pcm) for c in sample) + encoder.finish():
             raise PreloadError(f"warm-up of {voice_id}: {fmt} encoder produced nothing")
         if fmt == "mp3":
             compute += time.perf_counter() - started
@@ -130,6 +138,27 @@ class Preloader:
 
     # --- the steps ----------------------------------------------------------------------
 
+    def _import_first(self, needs_zh: bool) -> None:
+        for module in FIRST_MODULES:
+            importlib.import_module(module)
+        if needs_zh:  # before zh-baker's step and the g2p's both import it, each on its thread
+            from warmtts.phonemes import zh_tables
+
+            zh_tables.import_pypinyin()
+
+    def _zh_frontend(self, lexicon: Mapping[str, tuple[str, ...]], cache: Path | None) -> ZhG2P:
+        """The Chinese g2p, built (`g2p`: its tables from the cache) and warmed (`jieba+pypinyin`).
+        pypinyin was imported without its JSON phrase table (`_import_first`): the tables bring
+        theirs (zh_tables.py)."""
+
+        def build() -> ZhG2P:
+            from warmtts.phonemes.zh_pinyin import ZhG2P
+
+            return ZhG2P(lexicon, cache_dir=cache)
+
+        g2p = self._step("g2p", build)
+        return self._step("jieba+pypinyin", lambda: _warmed(g2p))
+
     def run(self, warm_voice: Callable[[Engine, str], None] | None = None) -> Engine:
         """Load everything, then warm each voice with `warm_voice` (the server's: on every
         synthesis thread); returns the engine or raises PreloadError (state says which)."""
@@ -159,15 +188,11 @@ class Preloader:
         if self.settings.preload_delay_seconds:
             self._step("delay", lambda: time.sleep(self.settings.preload_delay_seconds))
         needs_zh = self.voices is None or "zh-baker" in self.voices
-        modules = [m for m in HEAVY_MODULES if (needs_zh or m not in ZH_MODULES) and (encoders or m not in ENCODER_MODULES)]
-        self._step("imports", lambda: [importlib.import_module(m) for m in modules])
+        self._step("imports", lambda: self._import_first(needs_zh))
 
-        from warmtts.engine import Engine
-        from warmtts.phonemes.en_espeak import phonemize
         from warmtts.phonemes.zh_lexicon import load_lexicon
-        from warmtts.text.normalize import TextNormalizer
         from warmtts.voices.loudness import calibrate
-        from warmtts.voices.model_cache import ModelCache, default_folder
+        from warmtts.voices.model_cache import ModelCache
         from warmtts.voices.onnx_session import Runtime
         from warmtts.voices.registry import VoiceRegistry, builtin_loaders, user_voice_loaders
         from warmtts.voices.windows import WindowSizes
@@ -175,43 +200,53 @@ class Preloader:
         settings = self.settings
         log.info("%s workers=%d onnx_threads=%d wide_threads=%d", cpu_budget().log_line(), settings.workers,
                  settings.onnx_threads, settings.wide_threads)
-        cache = (settings.cache_dir or default_folder()) if settings.cache else None
         runtime = Runtime(
             settings.onnx_threads,
             WindowSizes(settings.first_window_seconds, settings.max_window_seconds),
             settings.wide_threads,
             self.may_widen,
-            ModelCache(cache / "onnx" if cache else None),
+            ModelCache(settings.cache_folder("onnx")),
         )
-        jieba_cache = cache / "jieba" if cache else None
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="preload") as pool:
-            g2p_loading = text = None
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="preload") as pool:
+            g2p_loading = None
             if needs_zh:
-                from warmtts.phonemes.zh_pinyin import ZhG2P
-
                 lexicon = self._step("lexicon", lambda: load_lexicon(settings.lexicon_path))
-                # g2pM's weights and CC-CEDICT's phrases load while the other voices' sessions do;
-                # submitted first, so the steps that wait for it never hold every pool thread.
-                g2p_loading = pool.submit(self._step, "g2p", lambda: ZhG2P(lexicon, cache_dir=jieba_cache))
+                # submitted first: zh-baker's sessions build meanwhile and take it only at the end
+                g2p_loading = pool.submit(self._zh_frontend, lexicon, settings.cache_folder("text"))
             loaders = builtin_loaders(g2p_loading.result if g2p_loading else _no_g2p, runtime)
             if settings.voices_dir is not None:
                 loaders |= user_voice_loaders(settings.voices_dir, runtime)
             if self.voices is not None:
                 loaders = {vid: load for vid, load in loaders.items() if vid in self.voices}
-            normalizer = pool.submit(self._step, "normalizer", lambda: _warmed(TextNormalizer()))
-            if g2p_loading is not None:
-                text = pool.submit(self._step, "jieba+pypinyin", lambda: _warmed(g2p_loading.result()))
-            espeak = pool.submit(self._step, "espeak", lambda: phonemize("warm up", "en-us"))
             voices = {vid: pool.submit(self._step, f"voice:{vid}", load) for vid, load in loaders.items()}
+            normalizer = pool.submit(self._step, "normalizer", _normalizer)
+            espeak = pool.submit(self._step, "espeak", _espeak)
+            encoding = pool.submit(self._step, "encoders", lambda: importlib.import_module("av")) if encoders else None
             registry = VoiceRegistry()
             for future in voices.values():
                 registry.add(future.result())
+            from warmtts.engine import Engine  # imports wetext: after the normalizer step has
+
             engine = Engine(registry, normalizer.result(), self.settings)
-            self.g2p = text.result() if text is not None else None
+            self.g2p = g2p_loading.result() if g2p_loading is not None else None
             espeak.result()
+            if encoding is not None:
+                encoding.result()
         for voice in registry.all():  # after the text resources: a first start speaks a sentence
             self._step(f"loudness:{voice.info.id}", lambda v=voice: calibrate(v, runtime, settings.loudness_lufs))
         return engine
+
+
+def _normalizer() -> TextNormalizer:
+    from warmtts.text.normalize import TextNormalizer  # imports wetext, which reads its FSTs
+
+    return _warmed(TextNormalizer())
+
+
+def _espeak() -> None:
+    from warmtts.phonemes.en_espeak import phonemize  # imports piper's espeak-ng bridge
+
+    phonemize("warm up", "en-us")
 
 
 def _no_g2p() -> ZhG2P:

@@ -38,7 +38,7 @@ def cmd_pinyin(args: argparse.Namespace) -> int:
     from warmtts.phonemes.zh_pinyin import ZhG2P
 
     settings = Settings(**({"log_level": args.log_level} if args.log_level else {}))
-    g2p = ZhG2P(load_lexicon(settings.lexicon_path))
+    g2p = ZhG2P(load_lexicon(settings.lexicon_path), cache_dir=settings.cache_folder("text"))
     g2p.warm_up()
     lines: Iterable[str] = sys.stdin if args.text == "-" else args.text.splitlines() or [""]
     write_lines(g2p, lines, sys.stdout, args.sandhi)

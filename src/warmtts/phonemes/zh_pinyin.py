@@ -10,23 +10,21 @@ pypinyin's own phrase segmentation before it is read.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
-import jieba
-import jieba.posseg
 from pypinyin import Style, lazy_pinyin
 from pypinyin.constants import PHRASES_DICT
 from pypinyin.seg.mmseg import seg as phrase_seg
 
+from warmtts.phonemes.zh_evidence import Evidence
 from warmtts.phonemes.zh_function_words import function_word_reading
 from warmtts.phonemes.zh_lexicon import lexicon_readings, load_lexicon
-from warmtts.phonemes.zh_evidence import Evidence
 from warmtts.phonemes.zh_phrase_votes import PhraseVotes
 from warmtts.phonemes.zh_polyphone import PolyphoneModel
 from warmtts.phonemes.zh_reading_policy import ReadingPolicy
 from warmtts.phonemes.zh_sandhi import apply_sandhi
+from warmtts.phonemes.zh_tables import load_tables, tagger, tokenizer, use_phrases
 from warmtts.phonemes.zh_words import HAN_RUN, Word
 
 __all__ = ["Word", "ZhG2P"]
@@ -38,11 +36,11 @@ BUILTIN_POLICY = Path(__file__).parent / "data" / "zh_reading_policy.json"
 
 class ZhG2P:
     """Owns jieba's tokenizer and tagger, the polyphone model and the lexicon (our built-in
-    entries, then the user's `lexicon`, which wins); `warm_up` builds jieba's prefix dictionary,
-    which jieba does lazily on first use.
+    entries, then the user's `lexicon`, which wins); its tables come ready (zh_tables.py), and
+    `warm_up` runs a first sentence through every stage.
 
-    One instance serves every worker thread: calls only read (jieba builds its dictionary under
-    its own lock), and `replace_lexicon` swaps one reference. Never add words to the tokenizer:
+    One instance serves every worker thread: calls only read (the tables are built before
+    the first), and `replace_lexicon` swaps one reference. Never add words to the tokenizer:
     the tagger would merge their tags into its table, unguarded, inside the next call.
     """
 
@@ -53,14 +51,14 @@ class ZhG2P:
         builtin_lexicon: bool = True,
         cache_dir: Path | None = None,
     ) -> None:
-        """`cache_dir` keeps jieba's prefix dictionary between starts (jieba's default, the
-        temporary folder, is empty at each start of a container)."""
-        self._tokenizer = jieba.Tokenizer()
-        if cache_dir is not None and (_writable(cache_dir) or (cache_dir / "jieba.cache").is_file()):
-            self._tokenizer.tmp_dir = str(cache_dir)  # a prepared, read-only one is read as it is
-        self._tagger = jieba.posseg.POSTokenizer(self._tokenizer)
+        """`cache_dir` keeps jieba's and CC-CEDICT's prepared tables between starts
+        (zh_tables.py); without it they are built from their sources."""
         self._polyphones = PolyphoneModel()
-        self._votes = PhraseVotes.builtin(self._polyphones.polyphones)
+        tables = load_tables(cache_dir, self._polyphones.polyphones)
+        use_phrases(tables)
+        self._tokenizer = tokenizer(tables)
+        self._tagger = tagger(self._tokenizer, tables)
+        self._votes = PhraseVotes(tables.cedict)
         self._builtin = load_lexicon(BUILTIN_LEXICON) if builtin_lexicon else {}
         self._lexicon: Mapping[str, tuple[str, ...]] = self._builtin | dict(lexicon or {})
         self._policy = policy or ReadingPolicy.load(BUILTIN_POLICY)
@@ -72,7 +70,6 @@ class ZhG2P:
 
     def warm_up(self) -> None:
         logging.getLogger("jieba").setLevel(logging.WARNING)
-        self._tokenizer.initialize()
         self.words("银行行长说我们长大了。")
 
     def words(self, text: str, sandhi: bool = True, readings: Mapping[int, str] | None = None) -> list[Word]:
@@ -142,10 +139,3 @@ class ZhG2P:
         in_phrase = [len(part) > 1 and part in PHRASES_DICT for part in parts for _ in part]
         return [(s, s if phrase else None) for s, phrase in zip(syllables, in_phrase)]
 
-
-def _writable(folder: Path) -> bool:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return False
-    return os.access(folder, os.W_OK)

@@ -40,7 +40,8 @@ def verify_checksums(folder: Path, sha256: Callable[[Path], str] = file_digest) 
 
 
 class BakerVoice:
-    def __init__(self, g2p: ZhG2P, runtime: Runtime, folder: Path = DATA_DIR) -> None:
+    def __init__(self, g2p: ZhG2P | Callable[[], ZhG2P], runtime: Runtime, folder: Path = DATA_DIR) -> None:
+        """`g2p` may be a callable that waits for it: the preload builds both at once."""
         try:
             verify_checksums(folder, runtime.cache.digest)  # the cache's keys reuse these digests
             mapper = json.loads((folder / "baker_mapper.json").read_text(encoding="utf-8"))
@@ -48,11 +49,11 @@ class BakerVoice:
             raise VoiceLoadError(f"zh-baker files in {folder} unreadable: {exc}") from exc
         self._ids: dict[str, int] = mapper["symbol_to_id"]
         self._eos = self._ids["eos"]
-        self._frontend = ZhFrontend(g2p, BakerPhonemizer(mapper["pinyin_dict"]))
         self._acoustic = runtime.load(folder / "fastspeech2.onnx")
         self._vocoder = runtime.load(folder / "mb_melgan.onnx", wide=True)
         measure = lambda: {"context": receptive_field(self.vocode, (1, 64, MEL_CHANNELS), 1, HOP)}  # noqa: E731
         context = runtime.facts(folder / "mb_melgan.onnx", "vocoder-context-v2", measure)["context"]
+        self._frontend = ZhFrontend(g2p() if callable(g2p) else g2p, BakerPhonemizer(mapper["pinyin_dict"]))
         self.windows = runtime.windows.plan(SAMPLE_RATE, HOP, context, MIN_FRAMES)
         self.hop = HOP
         self.model_file = folder / "SHA256SUMS"  # names both models' digests: the voice as a whole

@@ -26,12 +26,6 @@ import onnxruntime as ort
 log = logging.getLogger(__name__)
 
 
-def default_folder() -> Path:
-    """The per-user cache folder; the model cache uses its `onnx` subfolder, jieba `jieba`."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "warmtts"
-
-
 def file_digest(path: Path) -> str:
     with path.open("rb") as source:
         return hashlib.file_digest(source, "sha256").hexdigest()

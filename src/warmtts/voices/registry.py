@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # zh-baker's modules import jieba and pypinyin: only a start 
 def load_zh_baker(g2p: Callable[[], ZhG2P], runtime: Runtime) -> BakerVoice:
     from warmtts.voices.baker import BakerVoice
 
-    return BakerVoice(g2p(), runtime)
+    return BakerVoice(g2p, runtime)  # its sessions build before it waits for the g2p
 
 
 def load_en_joe(runtime: Runtime) -> PiperVoice:
