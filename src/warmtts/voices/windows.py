@@ -5,8 +5,11 @@ Each window is decoded with `context` frames of the utterance on either side and
 frames' samples are kept. A convolutional vocoder's output at a frame depends only on frames
 within its receptive field, so with enough context the joined windows equal the one-shot audio
 (tests/voices/test_windows.py compares them for every model family). Windows start small, for a
-quick first sound, and double up to `max_frames`: later windows are due later, and larger ones
+quick first sound, and grow up to `max_frames`: later windows are due later, and larger ones
 spend less of their time on context.
+
+A VITS voice windows its flow too (vits_split.py): the flow runs over the decoder's window plus
+`flow_context` frames either side, and the decoder over its window plus `context`.
 """
 
 from __future__ import annotations
@@ -23,11 +26,15 @@ class WindowSizes:
 
     first_seconds: float = 0.25
     max_seconds: float = 3.0
+    growth: int = 2  # each window this many times the one before, up to max_seconds
 
-    def plan(self, sample_rate: int, hop: int, context: int, min_frames: int = 1) -> WindowPlan:
+    def plan(
+        self, sample_rate: int, hop: int, context: int, min_frames: int = 1, flow_context: int = 0
+    ) -> WindowPlan:
         frames_per_second = sample_rate / hop
         first = max(min_frames, round(self.first_seconds * frames_per_second))
-        return WindowPlan(first, max(first, round(self.max_seconds * frames_per_second)), context, min_frames)
+        largest = max(first, round(self.max_seconds * frames_per_second))
+        return WindowPlan(first, largest, context, min_frames, self.growth, flow_context)
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,8 @@ class WindowPlan:
     max_frames: int
     context: int
     min_frames: int = 1  # some vocoders reflect-pad their input and need at least this many frames
+    growth: int = 2
+    flow_context: int = 0  # a stage before the vocoder that is windowed too (VITS's flow): its reach
 
     def spans(self, total: int) -> list[tuple[int, int]]:
         """(start, end) of each window; a short remainder joins the window before it."""
@@ -48,15 +57,17 @@ class WindowPlan:
             if total - end < max(self.first_frames, self.min_frames) // 2:
                 end = total
             spans.append((start, end))
-            start, size = end, min(self.max_frames, size * 2)
+            start, size = end, min(self.max_frames, size * self.growth)
         return spans
 
 
 def decode_windows(
-    decode: Callable[[np.ndarray], np.ndarray], frames: np.ndarray, axis: int, hop: int, plan: WindowPlan
+    decode: Callable[[np.ndarray], np.ndarray], frames: np.ndarray, axis: int, hop: int, plan: WindowPlan,
+    flow: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Iterator[tuple[np.ndarray, bool]]:
     """Audio for each window of `frames` (frames along `axis`), `hop` samples per frame, and
-    whether it is the last window."""
+    whether it is the last window. With `flow`, `frames` are the flow's input and the decoder's
+    are the flow's output (frame for frame, on the same axis)."""
     total = frames.shape[axis]
     spans = plan.spans(total)
     for index, (start, end) in enumerate(spans):
@@ -64,7 +75,13 @@ def decode_windows(
         right = min(total, end + plan.context)
         if right - left < plan.min_frames:  # widen a tiny utterance's only window, within bounds
             left, right = max(0, end - plan.min_frames), min(total, max(right, left + plan.min_frames))
-        audio = decode(np.take(frames, np.arange(left, right), axis=axis)).reshape(-1)
+        if flow is None:
+            latent = np.take(frames, np.arange(left, right), axis=axis)
+        else:
+            outer_left, outer_right = max(0, left - plan.flow_context), min(total, right + plan.flow_context)
+            flowed = flow(np.take(frames, np.arange(outer_left, outer_right), axis=axis))
+            latent = np.take(flowed, np.arange(left - outer_left, right - outer_left), axis=axis)
+        audio = decode(latent).reshape(-1)
         if len(audio) != (right - left) * hop:
             raise ValueError(f"vocoder gave {len(audio)} samples for {right - left} frames, not {hop} a frame")
         offset = (start - left) * hop
