@@ -181,7 +181,7 @@ def test_flow_windows_with_a_frame_less_context_miss_a_change_the_one_shot_flow_
     channels, reach = prior.shape[1], voice.windows.flow_context
     flow = lambda frames: voice.flow(frames, conditioning)  # noqa: E731
     frame_major = lambda latent: latent.transpose(0, 2, 1)  # noqa: E731  # the flow's frames, as "audio"
-    start, end = 40, 80
+    end = 40  # the first window: its flow call is its own
     changed = prior.copy()
     changed[:, :, end - 1 + reach] += 10.0
     assert not np.array_equal(flow(prior)[:, :, end - 1], flow(changed)[:, :, end - 1])  # the one-shot sees it
@@ -190,8 +190,8 @@ def test_flow_windows_with_a_frame_less_context_miss_a_change_the_one_shot_flow_
     assert np.array_equal(flow(prior)[:, :, end - 1], flow(beyond)[:, :, end - 1])  # and no farther change
 
     def window(frames: np.ndarray, context: int) -> np.ndarray:
-        plan = WindowPlan(first_frames=start, max_frames=end - start, context=0, flow_context=context)
-        return list(decode_windows(frame_major, frames, 2, channels, plan, flow))[1][0]
+        plan = WindowPlan(first_frames=end, max_frames=end, context=0, flow_context=context)
+        return next(decode_windows(frame_major, frames, 2, channels, plan, flow))[0]
 
     assert not np.array_equal(window(prior, reach), window(changed, reach))
     assert np.array_equal(window(prior, reach - 1), window(changed, reach - 1))

@@ -48,6 +48,12 @@ class WindowPlan:
     growth: int = 2
     flow_context: int = 0  # a stage before the vocoder that is windowed too (VITS's flow): its reach
 
+    @property
+    def flow_frames(self) -> int:
+        """The most frames one flow call gives the decoder after the first window (two of the
+        largest windows: the flow costs a third of the decoder a frame, so it is a short step)."""
+        return 2 * self.max_frames
+
     def spans(self, total: int) -> list[tuple[int, int]]:
         """(start, end) of each window; a short remainder joins the window before it."""
         spans: list[tuple[int, int]] = []
@@ -67,25 +73,36 @@ def decode_windows(
 ) -> Iterator[tuple[np.ndarray, bool]]:
     """Audio for each window of `frames` (frames along `axis`), `hop` samples per frame, and
     whether it is the last window. With `flow`, `frames` are the flow's input and the decoder's
-    are the flow's output (frame for frame, on the same axis)."""
+    are the flow's output (frame for frame, on the same axis). The flow runs for the first
+    window alone (first audio waits for no more), then once for as many of the next windows as
+    `plan.flow_frames` holds: each flow call pays its context once, not once per window."""
     total = frames.shape[axis]
     spans = plan.spans(total)
-    for index, (start, end) in enumerate(spans):
-        left = max(0, start - plan.context)
-        right = min(total, end + plan.context)
-        if right - left < plan.min_frames:  # widen a tiny utterance's only window, within bounds
-            left, right = max(0, end - plan.min_frames), min(total, max(right, left + plan.min_frames))
-        if flow is None:
-            latent = np.take(frames, np.arange(left, right), axis=axis)
-        else:
-            outer_left, outer_right = max(0, left - plan.flow_context), min(total, right + plan.flow_context)
-            flowed = flow(np.take(frames, np.arange(outer_left, outer_right), axis=axis))
-            latent = np.take(flowed, np.arange(left - outer_left, right - outer_left), axis=axis)
+    needs = [_decoder_input(plan, start, end, total) for start, end in spans]
+    flowed, flowed_from, flowed_to = frames, 0, total
+    for index, ((start, end), (left, right)) in enumerate(zip(spans, needs)):
+        if flow is not None and not (flowed_from <= left and right <= flowed_to and index):
+            last = index
+            while index and last + 1 < len(needs) and needs[last + 1][1] - left <= plan.flow_frames:
+                last += 1
+            flowed_from, flowed_to = left, needs[last][1]
+            outer_left, outer_right = max(0, left - plan.flow_context), min(total, flowed_to + plan.flow_context)
+            whole = flow(np.take(frames, np.arange(outer_left, outer_right), axis=axis))
+            flowed = np.take(whole, np.arange(left - outer_left, flowed_to - outer_left), axis=axis)
+        latent = np.take(flowed, np.arange(left - flowed_from, right - flowed_from), axis=axis)
         audio = decode(latent).reshape(-1)
         if len(audio) != (right - left) * hop:
             raise ValueError(f"vocoder gave {len(audio)} samples for {right - left} frames, not {hop} a frame")
         offset = (start - left) * hop
         yield audio[offset : offset + (end - start) * hop], index == len(spans) - 1
+
+
+def _decoder_input(plan: WindowPlan, start: int, end: int, total: int) -> tuple[int, int]:
+    """The frames the decoder reads for window [start, end): its own and `context` either side."""
+    left, right = max(0, start - plan.context), min(total, end + plan.context)
+    if right - left < plan.min_frames:  # widen a tiny utterance's only window, within bounds
+        left, right = max(0, end - plan.min_frames), min(total, max(right, left + plan.min_frames))
+    return left, right
 
 
 def receptive_field(
