@@ -61,7 +61,7 @@ class PiperVoice:
             else:
                 self._session = runtime.load(model, "vits-encoder-v3", lambda: parts().prior)
                 self._flow = runtime.load(model, "vits-flow-v3", lambda: parts().flow)
-                self._decoder = runtime.load(model, "vits-decoder", lambda: parts().decoder, wide=True)
+                self._decoder = runtime.load(model, "vits-decoder-v3", lambda: parts().decoder, wide=True)
         except Exception as exc:  # onnx and onnxruntime raise their own types for a bad file
             raise VoiceLoadError(f"{model}: not a loadable ONNX model: {exc}") from exc
         self._inputs = {i.name for i in self._session.get_inputs()}
