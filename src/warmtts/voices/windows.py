@@ -8,8 +8,8 @@ within its receptive field, so with enough context the joined windows equal the 
 quick first sound, and grow up to `max_frames`: later windows are due later, and larger ones
 spend less of their time on context.
 
-A VITS voice windows its flow too (vits_split.py): the flow runs over the decoder's window plus
-`flow_context` frames either side, and the decoder over its window plus `context`.
+A VITS voice windows its flow too (vits_split.py): the flow runs over the frames the decoder
+reads plus `flow_context` either side, for the first window alone and then for several at once.
 """
 
 from __future__ import annotations
