@@ -23,7 +23,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.texts import EN_LONG, EN_LONG_CLAUSE, EN_PARAGRAPH, EN_SENTENCE, EN_SHORT, ZH_SENTENCE
+from bench.texts import (
+    EN_LONG,
+    EN_LONG_CLAUSE,
+    EN_PARAGRAPH,
+    EN_SENTENCE,
+    EN_SHORT,
+    ZH_SENTENCE,
+)
 
 TEXTS = {
     "en-short": EN_SHORT,
