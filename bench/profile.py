@@ -40,8 +40,8 @@ STAGES = (
 )
 # innermost match wins: (stage, fragments of a py-spy frame "qualname (path:line)")
 RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("vocoder windows", ("PiperVoice.decode (", "BakerVoice.vocode (")),
-    ("acoustic model", ("PiperVoice.latent (", "BakerVoice.mel (")),
+    ("vocoder windows", ("PiperVoice.decode (", "PiperVoice.flow (", "BakerVoice.vocode (")),
+    ("acoustic model", ("PiperVoice.prior (", "BakerVoice.mel (")),
     ("loudness and limiter", ("warmtts/voices/loudness.py",)),
     ("resampling", ("warmtts/audio/rate.py", "warmtts/audio/stretch.py", "soxr")),
     ("text stages", ("warmtts/text/", "warmtts/phonemes/", "espeak", "jieba", "pypinyin")),

@@ -17,7 +17,7 @@ def test_samples_are_filed_by_their_innermost_known_frame() -> None:
     assert stage_of(SAY + ";PiperVoice.synthesize (warmtts/voices/piper_voice.py:142);decode_windows "
                     "(warmtts/voices/windows.py:67);PiperVoice.decode (warmtts/voices/piper_voice.py:131)" + ORT) \
         == "vocoder windows"
-    assert stage_of(SAY + ";PiperVoice.latent (warmtts/voices/piper_voice.py:126)" + ORT) == "acoustic model"
+    assert stage_of(SAY + ";PiperVoice.prior (warmtts/voices/piper_voice.py:126)" + ORT) == "acoustic model"
     assert stage_of(SAY + ";BakerVoice.mel (warmtts/voices/baker.py:80)" + ORT) == "acoustic model"
     assert stage_of(SAY + ";Level.apply (warmtts/voices/loudness.py:49);clip (numpy/core/x.py:1)") \
         == "loudness and limiter"

@@ -59,12 +59,16 @@ def test_zh_baker_windows_equal_the_one_shot_vocoder(engine: Engine) -> None:
 
 
 def _piper_equality(voice: PiperVoice) -> None:
-    latent, conditioning, _ = voice.latent(voice.phonemize(EN_LONG), SynthesisParams())
-    one_shot = voice.decode(latent, conditioning).reshape(-1)
+    """The joined windows of flow and decoder equal both run once over the utterance's prior."""
+    prior, conditioning, _ = voice.prior(voice.phonemize(EN_LONG), SynthesisParams())
+    one_shot = voice.decode(voice.flow(prior, conditioning), conditioning).reshape(-1)
     decode = lambda frames: voice.decode(frames, conditioning)  # noqa: E731
-    windowed = np.concatenate([audio for audio, _ in decode_windows(decode, latent, 2, voice.hop, voice.windows)])
+    flow = lambda frames: voice.flow(frames, conditioning)  # noqa: E731
+    windowed = np.concatenate(
+        [audio for audio, _ in decode_windows(decode, prior, 2, voice.hop, voice.windows, flow)]
+    )
     snr, largest = _compare(one_shot, windowed)
-    assert len(voice.windows.spans(latent.shape[2])) >= 4
+    assert len(voice.windows.spans(prior.shape[2])) >= 4
     assert snr >= 40 and largest <= 1e-4, (snr, largest)
 
 
@@ -165,3 +169,47 @@ def test_the_voices_contexts_are_their_measured_receptive_fields(engine: Engine)
     windowed = np.concatenate([audio for audio, _ in decode_windows(baker.vocode, mel, 1, 300, short)])
     assert _compare(one_shot, windowed)[1] > 1e-5
     assert 1 <= baker.windows.context <= 24 and 1 <= engine.voices.get("en-joe").windows.context <= 16
+
+
+def test_flow_windows_with_a_frame_less_context_miss_a_change_the_one_shot_flow_sees(engine: Engine) -> None:
+    """en-joe's flow: a change at the last frame of a window's flow context reaches the window's
+    last own frame in the one-shot flow (a change one frame farther does not: the measured reach
+    is the whole reach), and in the windowed flow only with the full context."""
+    voice = engine.voices.get("en-joe")
+    assert isinstance(voice, PiperVoice)
+    prior, conditioning, _ = voice.prior(voice.phonemize(EN_LONG), SynthesisParams())
+    channels, reach = prior.shape[1], voice.windows.flow_context
+    flow = lambda frames: voice.flow(frames, conditioning)  # noqa: E731
+    frame_major = lambda latent: latent.transpose(0, 2, 1)  # noqa: E731  # the flow's frames, as "audio"
+    end = 40  # the first window: its flow call is its own
+    changed = prior.copy()
+    changed[:, :, end - 1 + reach] += 10.0
+    assert not np.array_equal(flow(prior)[:, :, end - 1], flow(changed)[:, :, end - 1])  # the one-shot sees it
+    beyond = prior.copy()
+    beyond[:, :, end + reach] += 10.0
+    assert np.array_equal(flow(prior)[:, :, end - 1], flow(beyond)[:, :, end - 1])  # and no farther change
+
+    def window(frames: np.ndarray, context: int) -> np.ndarray:
+        plan = WindowPlan(first_frames=end, max_frames=end, context=0, flow_context=context)
+        return next(decode_windows(frame_major, frames, 2, channels, plan, flow))[0]
+
+    assert not np.array_equal(window(prior, reach), window(changed, reach))
+    assert np.array_equal(window(prior, reach - 1), window(changed, reach - 1))
+    assert 16 <= reach <= 64
+
+
+@pytest.mark.parametrize("kernel", [5, 13])
+def test_a_windowed_flow_before_the_decoder_equals_both_run_once(kernel: int) -> None:
+    """Two toy convolutions in a row: with each one's reach as its context the windows join
+    into the one-shot output exactly; a frame less of the flow's context and they do not."""
+    convolve = _upsampling_conv(kernel, 1)
+    flow = lambda frames: convolve(frames).reshape(1, -1)  # noqa: E731
+    decode = _upsampling_conv(7, 4)
+    flow_reach = receptive_field(flow, (1, 40), 1, 1)
+    assert flow_reach == kernel // 2
+    frames = np.random.default_rng(2).standard_normal((1, 300)).astype(np.float32)
+    one_shot = decode(flow(frames).reshape(1, -1))
+    for margin, equal in ((0, True), (-1, False)):
+        plan = WindowPlan(first_frames=7, max_frames=60, context=3, growth=4, flow_context=flow_reach + margin)
+        windowed = np.concatenate([a for a, _ in decode_windows(decode, frames, 1, 4, plan, flow)])
+        assert np.array_equal(windowed, one_shot) is equal

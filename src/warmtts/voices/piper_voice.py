@@ -1,7 +1,8 @@
 """Piper VITS voices (en-joe and user voices): espeak-ng phonemes, our own ONNX sessions.
 
-The graph is split at load (vits_split.py), so the decoder runs over windows of the latent and
-the first audio of a long sentence costs the text encoder plus one small window.
+The graph is split at load (vits_split.py), so the flow and the decoder run over windows of the
+prior and the first audio of a long sentence costs the text encoder and durations plus one small
+window, whatever the sentence's length.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from warmtts.voices.windows import decode_windows, receptive_field
 
 log = logging.getLogger(__name__)
 
-# A graph that is not split speaks in one call; a split one decodes windows with the decoder's
-# receptive field as context, measured once per model (windows.receptive_field; en-joe: 11).
+# A graph that is not split speaks in one call; a split one runs the flow and the decoder over
+# windows, each with its receptive field as context, measured once per model
+# (windows.receptive_field; en-joe: flow 32, decoder 11 frames).
 
 
 class PiperVoice:
@@ -42,39 +44,52 @@ class PiperVoice:
             self.config = PiperConfig.from_dict(raw)
         except (ValueError, KeyError, TypeError) as exc:
             raise VoiceLoadError(f"{config_path}: not a Piper voice config: {exc}") from exc
-        split = functools.cache(lambda: split_vits(model))  # only when the cache lacks a half
+        split = functools.cache(lambda: split_vits(model))  # only when the cache lacks a part
 
-        def halves() -> SplitVits:
+        def parts() -> SplitVits:
             found = split()
             if found is None:
                 raise VoiceLoadError(f"{model}: cached as splittable, but the graph no longer splits")
             return found
 
         try:
-            facts = runtime.facts(model, "vits-split", lambda: split().names.to_dict() if split() else {})
+            facts = runtime.facts(model, "vits-split-v3", lambda: split().names.to_dict() if split() else {})
             self._split = SplitNames.from_dict(facts) if facts else None
             if self._split is None:
-                log.warning("voice %s: graph not split (no Piper decoder nodes); spoken in one call", voice_id)
+                log.warning("voice %s: graph not split (no Piper flow and decoder nodes); spoken in one call", voice_id)
                 self._session = runtime.load(model)
             else:
-                self._session = runtime.load(model, "vits-encoder", lambda: halves().encoder)
-                self._decoder = runtime.load(model, "vits-decoder", lambda: halves().decoder, wide=True)
+                self._session = runtime.load(model, "vits-encoder-v3", lambda: parts().prior)
+                self._flow = runtime.load(model, "vits-flow-v3", lambda: parts().flow)
+                self._decoder = runtime.load(model, "vits-decoder-v3", lambda: parts().decoder, wide=True)
         except Exception as exc:  # onnx and onnxruntime raise their own types for a bad file
             raise VoiceLoadError(f"{model}: not a loadable ONNX model: {exc}") from exc
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.model_file = model
         self.level = Level()  # set by calibration (loudness.py)
         self.hop = 256  # Piper's HiFi-GAN upsamples each latent frame by 8·8·2·2
-        context = runtime.facts(model, "vits-context-v2", self._measure_context)["context"] if self._split else 1
-        self.windows = runtime.windows.plan(self.config.sample_rate, self.hop, context)
+        if self._split is None:
+            self.windows = runtime.windows.plan(self.config.sample_rate, self.hop, 1)
+            return
+        self._flow_reads = {i.name for i in self._flow.get_inputs()}
+        self._decoder_reads = {i.name for i in self._decoder.get_inputs()}
+        reach = runtime.facts(model, "vits-context-v3", self._measure_context)
+        self.windows = runtime.windows.plan(
+            self.config.sample_rate, self.hop, reach["context"], flow_context=reach["flow_context"]
+        )
 
     def _measure_context(self) -> dict[str, int]:
-        """The decoder's receptive field in frames, with the conditioning a one-phoneme
-        utterance gives (a multi-speaker decoder's speaker embedding)."""
+        """The decoder's and the flow's receptive fields in frames, with the conditioning a
+        one-phoneme utterance gives (a multi-speaker model's speaker embedding)."""
         phoneme = next(p for p in self.config.phoneme_id_map if p.isalpha())
-        latent, conditioning, _ = self.latent(Phonemized(phoneme, [phoneme]), SynthesisParams())
+        prior, conditioning, _ = self.prior(Phonemized(phoneme, [phoneme]), SynthesisParams())
+        channels = prior.shape[1]
         decode = lambda frames: self.decode(frames, conditioning)  # noqa: E731
-        return {"context": receptive_field(decode, (1, latent.shape[1], 64), 2, self.hop)}
+        flow = lambda frames: self.flow(frames, conditioning).transpose(0, 2, 1)  # noqa: E731  # frame-major
+        return {
+            "context": receptive_field(decode, (1, channels, 64), 2, self.hop),
+            "flow_context": receptive_field(flow, (1, channels, 64), 2, channels),
+        }
 
     @property
     def symbols(self) -> frozenset[str]:
@@ -127,16 +142,24 @@ class PiperVoice:
             feeds["sid"] = np.array([self.config.default_speaker_id], np.int64)
         return feeds
 
-    def latent(self, phonemized: Phonemized, params: SynthesisParams) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-        """The utterance's latent frames [1, C, T], the decoder's other inputs, and the frames
-        the duration predictor gave each input symbol."""
+    def prior(self, phonemized: Phonemized, params: SynthesisParams) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """The utterance's prior frames z_p [1, C, T] (its noise drawn once, here), the flow's and
+        the decoder's other inputs, and the frames the duration predictor gave each input symbol."""
         assert self._split is not None
-        latent, *conditioning, frames = self._session.run(None, self._feeds(phonemized, params))
-        return latent, dict(zip(self._split.conditioning, conditioning)), frames.reshape(-1)
+        prior, *conditioning, frames = self._session.run(None, self._feeds(phonemized, params))
+        return prior, dict(zip(self._split.conditioning, conditioning)), frames.reshape(-1)
+
+    def flow(self, prior: np.ndarray, conditioning: dict[str, np.ndarray]) -> np.ndarray:
+        """The decoder's latent for these prior frames, all of them real (the mask is ones)."""
+        assert self._split is not None
+        feeds = {name: value for name, value in conditioning.items() if name in self._flow_reads}
+        mask = np.ones((1, 1, prior.shape[2]), np.float32)
+        return self._flow.run(None, {self._split.prior: prior, self._split.mask: mask, **feeds})[0]
 
     def decode(self, latent: np.ndarray, conditioning: dict[str, np.ndarray]) -> np.ndarray:
         assert self._split is not None
-        return self._decoder.run(None, {self._split.latent: latent, **conditioning})[0]
+        feeds = {name: value for name, value in conditioning.items() if name in self._decoder_reads}
+        return self._decoder.run(None, {self._split.latent: latent, **feeds})[0]
 
     def synthesize(self, phonemized: Phonemized, params: SynthesisParams) -> Iterator[Speech]:
         if not any(p.isalpha() for p in phonemized.phonemes):
@@ -145,9 +168,11 @@ class PiperVoice:
             audio = self._session.run(None, self._feeds(phonemized, params))[0].reshape(-1)
             yield Speech(self.level.apply(audio), True)
             return
-        latent, conditioning, frames = self.latent(phonemized, params)
+        prior, conditioning, frames = self.prior(phonemized, params)
         timing: Timing | None = self._timing(phonemized.phonemes, frames)
-        for audio, final in decode_windows(lambda w: self.decode(w, conditioning), latent, 2, self.hop, self.windows):
+        decode = lambda window: self.decode(window, conditioning)  # noqa: E731
+        flow = lambda window: self.flow(window, conditioning)  # noqa: E731
+        for audio, final in decode_windows(decode, prior, 2, self.hop, self.windows, flow):
             yield Speech(self.level.apply(audio), final, timing)
             timing = None
 

@@ -5,8 +5,11 @@ Each window is decoded with `context` frames of the utterance on either side and
 frames' samples are kept. A convolutional vocoder's output at a frame depends only on frames
 within its receptive field, so with enough context the joined windows equal the one-shot audio
 (tests/voices/test_windows.py compares them for every model family). Windows start small, for a
-quick first sound, and double up to `max_frames`: later windows are due later, and larger ones
+quick first sound, and grow up to `max_frames`: later windows are due later, and larger ones
 spend less of their time on context.
+
+A VITS voice windows its flow too (vits_split.py): the flow runs over the frames the decoder
+reads plus `flow_context` either side, for the first window alone and then for several at once.
 """
 
 from __future__ import annotations
@@ -23,11 +26,15 @@ class WindowSizes:
 
     first_seconds: float = 0.25
     max_seconds: float = 3.0
+    growth: int = 2  # each window this many times the one before, up to max_seconds
 
-    def plan(self, sample_rate: int, hop: int, context: int, min_frames: int = 1) -> WindowPlan:
+    def plan(
+        self, sample_rate: int, hop: int, context: int, min_frames: int = 1, flow_context: int = 0
+    ) -> WindowPlan:
         frames_per_second = sample_rate / hop
         first = max(min_frames, round(self.first_seconds * frames_per_second))
-        return WindowPlan(first, max(first, round(self.max_seconds * frames_per_second)), context, min_frames)
+        largest = max(first, round(self.max_seconds * frames_per_second))
+        return WindowPlan(first, largest, context, min_frames, self.growth, flow_context)
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,14 @@ class WindowPlan:
     max_frames: int
     context: int
     min_frames: int = 1  # some vocoders reflect-pad their input and need at least this many frames
+    growth: int = 2
+    flow_context: int = 0  # a stage before the vocoder that is windowed too (VITS's flow): its reach
+
+    @property
+    def flow_frames(self) -> int:
+        """The most frames one flow call gives the decoder after the first window (two of the
+        largest windows: the flow costs a third of the decoder a frame, so it is a short step)."""
+        return 2 * self.max_frames
 
     def spans(self, total: int) -> list[tuple[int, int]]:
         """(start, end) of each window; a short remainder joins the window before it."""
@@ -48,27 +63,46 @@ class WindowPlan:
             if total - end < max(self.first_frames, self.min_frames) // 2:
                 end = total
             spans.append((start, end))
-            start, size = end, min(self.max_frames, size * 2)
+            start, size = end, min(self.max_frames, size * self.growth)
         return spans
 
 
 def decode_windows(
-    decode: Callable[[np.ndarray], np.ndarray], frames: np.ndarray, axis: int, hop: int, plan: WindowPlan
+    decode: Callable[[np.ndarray], np.ndarray], frames: np.ndarray, axis: int, hop: int, plan: WindowPlan,
+    flow: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Iterator[tuple[np.ndarray, bool]]:
     """Audio for each window of `frames` (frames along `axis`), `hop` samples per frame, and
-    whether it is the last window."""
+    whether it is the last window. With `flow`, `frames` are the flow's input and the decoder's
+    are the flow's output (frame for frame, on the same axis). The flow runs for the first
+    window alone (first audio waits for no more), then once for as many of the next windows as
+    `plan.flow_frames` holds: each flow call pays its context once, not once per window."""
     total = frames.shape[axis]
     spans = plan.spans(total)
-    for index, (start, end) in enumerate(spans):
-        left = max(0, start - plan.context)
-        right = min(total, end + plan.context)
-        if right - left < plan.min_frames:  # widen a tiny utterance's only window, within bounds
-            left, right = max(0, end - plan.min_frames), min(total, max(right, left + plan.min_frames))
-        audio = decode(np.take(frames, np.arange(left, right), axis=axis)).reshape(-1)
+    needs = [_decoder_input(plan, start, end, total) for start, end in spans]
+    flowed, flowed_from, flowed_to = frames, 0, total
+    for index, ((start, end), (left, right)) in enumerate(zip(spans, needs)):
+        if flow is not None and not (flowed_from <= left and right <= flowed_to and index):
+            last = index
+            while index and last + 1 < len(needs) and needs[last + 1][1] - left <= plan.flow_frames:
+                last += 1
+            flowed_from, flowed_to = left, needs[last][1]
+            outer_left, outer_right = max(0, left - plan.flow_context), min(total, flowed_to + plan.flow_context)
+            whole = flow(np.take(frames, np.arange(outer_left, outer_right), axis=axis))
+            flowed = np.take(whole, np.arange(left - outer_left, flowed_to - outer_left), axis=axis)
+        latent = np.take(flowed, np.arange(left - flowed_from, right - flowed_from), axis=axis)
+        audio = decode(latent).reshape(-1)
         if len(audio) != (right - left) * hop:
             raise ValueError(f"vocoder gave {len(audio)} samples for {right - left} frames, not {hop} a frame")
         offset = (start - left) * hop
         yield audio[offset : offset + (end - start) * hop], index == len(spans) - 1
+
+
+def _decoder_input(plan: WindowPlan, start: int, end: int, total: int) -> tuple[int, int]:
+    """The frames the decoder reads for window [start, end): its own and `context` either side."""
+    left, right = max(0, start - plan.context), min(total, end + plan.context)
+    if right - left < plan.min_frames:  # widen a tiny utterance's only window, within bounds
+        left, right = max(0, end - plan.min_frames), min(total, max(right, left + plan.min_frames))
+    return left, right
 
 
 def receptive_field(
