@@ -19,12 +19,7 @@ from warmtts.voices.model_cache import ModelCache
 from warmtts.voices.onnx_session import Model, Runtime, make_session
 from warmtts.voices.params import SynthesisParams
 from warmtts.voices.piper_voice import PiperVoice
-from warmtts.voices.quantize import (
-    CALIBRATION_TEXTS,
-    QuantOptions,
-    quantize_static_graph,
-    quantize_weights_graph,
-)
+from warmtts.voices.quantize import QuantOptions, int8_prepare, quantize_weights_graph
 from warmtts.voices.vits_split import split_vits
 from warmtts.voices.windows import decode_windows, receptive_field
 
@@ -79,14 +74,11 @@ def test_int8_vits_decoder_matches_float32_and_windows(engine: Engine, tmp_path:
     assert split is not None
     params = SynthesisParams()
 
-    def calibration() -> list[dict[str, np.ndarray]]:
-        feeds = []
-        for text in CALIBRATION_TEXTS["en"]:
-            latent, conditioning, _ = voice.latent(voice.phonemize(text), params)
-            feeds.append({split.names.latent: latent, **conditioning})
-        return feeds
+    def feeds(text: str) -> dict[str, np.ndarray]:
+        latent, conditioning, _ = voice.latent(voice.phonemize(text), params)
+        return {split.names.latent: latent, **conditioning}
 
-    int8 = _cached(tmp_path, model, "vits-decoder-int8", lambda: quantize_static_graph(split.decoder, calibration()))
+    int8 = _cached(tmp_path, model, "vits-decoder-int8", int8_prepare(lambda: split.decoder, feeds, "en"))
     latent, conditioning, _ = voice.latent(voice.phonemize(EN_LONG), params)
     decode = lambda frames: int8.run(None, {split.names.latent: frames, **conditioning})[0]
     _check(voice.decode(latent, conditioning).reshape(-1), decode, latent, 2, voice.hop, voice)
@@ -97,8 +89,8 @@ def test_int8_mb_melgan_matches_float32_and_windows(engine: Engine, tmp_path: Pa
     assert isinstance(voice, BakerVoice)
     params = SynthesisParams()
     model = DATA_DIR / "mb_melgan.onnx"
-    calibration = lambda: [{"mels": voice.mel(voice.phonemize(t), params)[0]} for t in CALIBRATION_TEXTS["zh"]]
-    int8 = _cached(tmp_path, model, "mb_melgan-int8", lambda: quantize_static_graph(model.read_bytes(), calibration()))
+    feeds = lambda text: {"mels": voice.mel(voice.phonemize(text), params)[0]}
+    int8 = _cached(tmp_path, model, "mb_melgan-int8", int8_prepare(model.read_bytes, feeds, "zh"))
     mel, _ = voice.mel(voice.phonemize(engine.normalizer.normalize(ZH_LONG, "zh")), params)
     decode = lambda frames: int8.run(None, {"mels": frames})[0]
     _check(voice.vocode(mel).reshape(-1), decode, mel, 1, HOP, voice)

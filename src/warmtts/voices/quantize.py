@@ -11,7 +11,7 @@ a given CPU is a measurement (bench/quantized.py), not an assumption.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +66,9 @@ class QuantOptions:
     exclude_ops: tuple[str, ...] = ()  # e.g. ("ConvTranspose",)
     exclude_ends: bool = False
     per_channel: bool = True
+    only_ops: tuple[str, ...] = ()  # quantise only these op types (e.g. the convolutions)
+    float_prefixes: tuple[str, ...] = ()  # nodes whose names start so stay float (a final stage)
+    calibrate: str = "MinMax"  # or "Percentile" (99.999th), or "Entropy"
 
     @property
     def name(self) -> str:
@@ -77,6 +80,12 @@ class QuantOptions:
             parts.append("noends")
         if not self.per_channel:
             parts.append("pertensor")
+        if self.only_ops:
+            parts.append("only" + "+".join(self.only_ops))
+        if self.float_prefixes:
+            parts.append(f"float{len(self.float_prefixes)}")
+        if self.calibrate != "MinMax":
+            parts.append(self.calibrate.lower())
         return "qdq-" + "-".join(parts)
 
 
@@ -123,6 +132,13 @@ def quantize_static_graph(
         source.write_bytes(_plain_names(fp32))
         quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
         excluded = [] if not options.exclude_ends else _ends(prepared, _QUANTISABLE)
+        excluded += _named(prepared, options.float_prefixes)
+        if options.only_ops:
+            op_types = list(options.only_ops)
+        elif options.exclude_ops:
+            op_types = _op_types(prepared, set(options.exclude_ops))
+        else:
+            op_types = None
         quantize_static(
             str(prepared),
             str(output),
@@ -132,20 +148,27 @@ def quantize_static_graph(
             reduce_range=options.reduce_range,
             activation_type=getattr(QuantType, options.activations),
             weight_type=QuantType.QInt8,
-            op_types_to_quantize=None
-            if not options.exclude_ops
-            else _op_types(prepared, set(options.exclude_ops)),
+            op_types_to_quantize=op_types,
             nodes_to_exclude=excluded,
-            calibrate_method=CalibrationMethod.MinMax,
-            extra_options={"ActivationSymmetric": options.activations == "QInt8"},
+            calibrate_method=getattr(CalibrationMethod, options.calibrate),
+            extra_options={"ActivationSymmetric": options.activations == "QInt8", "CalibPercentile": 99.999},
         )
         return output.read_bytes()
+
+
+def _named(model_path: Path, prefixes: tuple[str, ...]) -> list[str]:
+    import onnx
+
+    if not prefixes:
+        return []
+    return [n.name for n in onnx.load(str(model_path)).graph.node if n.name.startswith(prefixes)]
 
 
 def _plain_names(fp32: bytes) -> bytes:
     """The graph with every weight and inner tensor renamed `t0_`, `t1_`, … (the trailing mark keeps the quantiser's digit-suffixed names apart): tf2onnx names a bias
     `…/conv1d` and the conv's output `…/conv1d2`, and the quantiser's own derived names then
-    collide (MB-MelGAN's int8 graph failed to load). Graph inputs and outputs keep their names."""
+    collide (MB-MelGAN's int8 graph failed to load). Graph inputs and outputs, and the nodes,
+    keep their names (options name nodes to leave float)."""
     import onnx
 
     model = onnx.load_from_string(fp32)
@@ -155,7 +178,7 @@ def _plain_names(fp32: bytes) -> bytes:
     for tensor in graph.initializer:
         if tensor.name not in kept:
             names[tensor.name] = tensor.name = f"t{len(names)}_"
-    for index, node in enumerate(graph.node):
+    for node in graph.node:
         if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
             return fp32  # a graph with subgraphs keeps its names (none of our vocoders has one)
         node.input[:] = [names.get(i, i) for i in node.input]
@@ -163,7 +186,6 @@ def _plain_names(fp32: bytes) -> bytes:
             if out and out not in kept:
                 names.setdefault(out, f"t{len(names)}_")
                 node.output[k] = names[out]
-        node.name = f"n{index}_{node.op_type}"
     for info in graph.value_info:
         info.name = names.get(info.name, info.name)
     return model.SerializeToString()
@@ -188,3 +210,11 @@ def quantize_weights_graph(fp32: bytes) -> bytes:
             str(source), str(output), per_channel=True, weight_type=QuantType.QInt8
         )
         return output.read_bytes()
+
+
+def int8_prepare(fp32: Callable[[], bytes], feeds: Callable[[str], Feeds], language: str) -> Callable[[], bytes]:
+    """A `prepare` for `Runtime.load`: the default QDQ int8 graph of `fp32()`, its activation
+    ranges from `feeds(text)` (the model's inputs as the voice makes them) on this language's
+    calibration texts. The model cache keeps the result, so only a first start pays for it
+    (about 8 s of one core for en-joe's decoder)."""
+    return lambda: quantize_static_graph(fp32(), [feeds(text) for text in CALIBRATION_TEXTS[language]])
