@@ -224,14 +224,18 @@ def context_of(voices: Voices, target: Target, session: Any) -> int:
     return receptive_field(lambda w: session.run(None, {"mels": w})[0], (1, 64, 80), 1, voices.baker.hop)
 
 
-def speak(voices: Voices, target: Target, text: str, session: Any, context: int | None) -> np.ndarray:
+def speak(
+    voices: Voices, target: Target, text: str, session: Any, context: int | None, fresh: bool = False
+) -> np.ndarray:
     """The evaluation text's audio, as the pipeline makes it, with `session` standing in for the
     target model (a vocoder over its windows, `context` frames either side, or an acoustic model
     before the float32 vocoder's windows)."""
     if target.voice == "en-joe":
         joe = voices.joe
         phonemized = joe.phonemize(text)
-        if target.windowed:
+        if target.windowed and fresh:  # the whole voice's cost: the latent drawn again
+            latent, conditioning, _ = joe.latent(phonemized, voices.params)
+        elif target.windowed:
             latent, conditioning = voices.joe_latent(text)
         else:
             latent, *rest = session.run(None, joe._feeds(phonemized, voices.params))
@@ -268,7 +272,7 @@ def voice_ratio(voices: Voices, target: Target, fp32: Any, int8: Any, rounds: in
         for text in EVALUATION[target.voice]:
             for name, session in order:
                 start = time.process_time()
-                speak(voices, target, text, session, contexts[name])
+                speak(voices, target, text, session, contexts[name], fresh=True)
                 spent[name] += time.process_time() - start
         ratios.append(spent["int8"] / spent["fp32"])
     return {"ratio": statistics.median(ratios), "ratios": [round(x, 3) for x in ratios], "contexts": contexts}
@@ -329,7 +333,22 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--only", help="run only targets whose name contains this")
     parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument(
+        "--int8-prefixes",
+        help="comma-separated node-name prefixes: adds a variant with only those nodes' Conv and MatMul int8",
+    )
+    parser.add_argument(
+        "--float-prefixes",
+        help="comma-separated node-name prefixes: adds a conv-only variant with those nodes float (quality too)",
+    )
     args = parser.parse_args()
+    global STATIC, QUALITY
+    if args.float_prefixes:
+        extra = QuantOptions(only_ops=("Conv", "ConvTranspose"), float_prefixes=tuple(args.float_prefixes.split(",")))
+        STATIC, QUALITY = (*STATIC, extra), (*QUALITY, extra.name)
+    if args.int8_prefixes:
+        extra = QuantOptions(only_ops=("Conv", "MatMul"), int8_prefixes=tuple(args.int8_prefixes.split(",")))
+        STATIC, QUALITY = (*STATIC, extra), (*QUALITY, extra.name)
     voices = Voices()
     report: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -372,11 +391,12 @@ def main() -> None:
             if row["ratio"] < 1.0 and name in QUALITY:
                 faster[name] = int8
             print(f"{target.name}\t{name}\tint8/fp32 CPU {row['ratio']:.3f} {row['ratios']}", flush=True)
-        report["targets"][target.name] = {"speed": rows}
-        if QuantOptions().name in faster:
-            whole = voice_ratio(voices, target, fp32, faster[QuantOptions().name], args.rounds)
-            report["targets"][target.name]["voice_cpu_ratio"] = whole
-            print(f"{target.name}\t{QuantOptions().name}\twhole voice int8/fp32 CPU {whole['ratio']:.3f}", flush=True)
+        report["targets"][target.name] = {"speed": rows, "when": datetime.now(UTC).isoformat(timespec="seconds")}
+        report["targets"][target.name]["voice_cpu_ratio"] = ratios = {}
+        for name in QUALITY:
+            if name in faster:
+                ratios[name] = voice_ratio(voices, target, fp32, faster[name], args.rounds)
+                print(f"{target.name}\t{name}\twhole voice int8/fp32 CPU {ratios[name]['ratio']:.3f}", flush=True)
         if not args.no_quality and len(faster) > 1:
             judges = judges or Judges()
             report["targets"][target.name]["quality"] = quality(voices, judges, target, faster)

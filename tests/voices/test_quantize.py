@@ -7,6 +7,7 @@ model cache, as a voice would."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +20,12 @@ from warmtts.voices.model_cache import ModelCache
 from warmtts.voices.onnx_session import Model, Runtime, make_session
 from warmtts.voices.params import SynthesisParams
 from warmtts.voices.piper_voice import PiperVoice
-from warmtts.voices.quantize import QuantOptions, int8_prepare, quantize_weights_graph
+from warmtts.voices.quantize import (
+    FASTSPEECH2_INT8,
+    QuantOptions,
+    int8_prepare,
+    quantize_weights_graph,
+)
 from warmtts.voices.vits_split import split_vits
 from warmtts.voices.windows import decode_windows, receptive_field
 
@@ -34,6 +40,7 @@ ZH_LONG = "在一个阳光明媚的早晨，小明背着书包走进了学校的
 # still fails on a broken graph (noise, silence, shifted samples: near or below 0 dB).
 # bench/quantized.py measures what a listener and an ASR model hear.
 SNR_FLOOR_DB = 6.0
+MEL_SNR_FLOOR_DB = 15.0  # FastSpeech2 int8 mel against float32: 19.3 dB on ZH_LONG; a broken graph gives ~0
 
 
 def _snr(reference: np.ndarray, test: np.ndarray) -> float:
@@ -113,3 +120,34 @@ def test_weights_only_int8_is_not_frame_local(engine: Engine) -> None:
     windowed_audio = np.concatenate([a for a, _ in decode_windows(decode, mel, 1, HOP, voice.windows)])
     assert windowed_audio.shape == one_shot.shape
     assert float(np.max(np.abs(windowed_audio - one_shot))) > 1e-4
+
+
+def test_int8_fastspeech2_keeps_every_frame_and_stays_near_float32(engine: Engine, tmp_path: Path) -> None:
+    """FastSpeech2 with its mel decoder int8 (quantize.FASTSPEECH2_INT8): the encoder and the
+    durations stay float, so the mel has exactly float32's frames and the audio its length."""
+    voice = engine.voices.get("zh-baker")
+    assert isinstance(voice, BakerVoice)
+    params = SynthesisParams()
+    model = DATA_DIR / "fastspeech2.onnx"
+
+    ids = json.loads((DATA_DIR / "baker_mapper.json").read_text(encoding="utf-8"))["symbol_to_id"]
+
+    def inputs(phonemes: list[str]) -> dict[str, np.ndarray]:
+        """FastSpeech2's feeds as BakerVoice.mel makes them at speed, pitch and energy 1."""
+        return {
+            "input_ids": np.array([[ids[p] for p in phonemes] + [ids["eos"]]], np.int32),
+            "speaker_ids": np.zeros(1, np.int32),
+            "speed_ratios": np.ones(1, np.float32),
+            "f0_ratios": np.ones(1, np.float32),
+            "energy_ratios": np.ones(1, np.float32),
+        }
+
+    feeds = lambda text: inputs(voice.phonemize(text).phonemes)
+    int8 = _cached(tmp_path, model, "fastspeech2-int8", int8_prepare(model.read_bytes, feeds, "zh", FASTSPEECH2_INT8))
+    phonemized = voice.phonemize(engine.normalizer.normalize(ZH_LONG, "zh"))
+    mel, frames = voice.mel(phonemized, params)
+    mel8, frames8 = int8.run(["Identity_1", "Identity_2"], inputs(phonemized.phonemes))
+    assert np.array_equal(frames.reshape(-1), frames8.reshape(-1)) and mel8.shape == mel.shape
+    assert _snr(mel, mel8) >= MEL_SNR_FLOOR_DB
+    audio = np.concatenate([a for a, _ in decode_windows(voice.vocode, mel8, 1, HOP, voice.windows)])
+    assert len(audio) == mel.shape[1] * HOP

@@ -68,6 +68,7 @@ class QuantOptions:
     per_channel: bool = True
     only_ops: tuple[str, ...] = ()  # quantise only these op types (e.g. the convolutions)
     float_prefixes: tuple[str, ...] = ()  # nodes whose names start so stay float (a final stage)
+    int8_prefixes: tuple[str, ...] = ()  # if given, only nodes whose names start so become int8
     calibrate: str = "MinMax"  # or "Percentile" (99.999th), or "Entropy"
 
     @property
@@ -84,6 +85,8 @@ class QuantOptions:
             parts.append("only" + "+".join(self.only_ops))
         if self.float_prefixes:
             parts.append(f"float{len(self.float_prefixes)}")
+        if self.int8_prefixes:
+            parts.append("in-" + "+".join(self.int8_prefixes))
         if self.calibrate != "MinMax":
             parts.append(self.calibrate.lower())
         return "qdq-" + "-".join(parts)
@@ -149,6 +152,7 @@ def quantize_static_graph(
             activation_type=getattr(QuantType, options.activations),
             weight_type=QuantType.QInt8,
             op_types_to_quantize=op_types,
+            nodes_to_quantize=_named(prepared, options.int8_prefixes) or None,
             nodes_to_exclude=excluded,
             calibrate_method=getattr(CalibrationMethod, options.calibrate),
             extra_options={"ActivationSymmetric": options.activations == "QInt8", "CalibPercentile": 99.999},
@@ -212,9 +216,18 @@ def quantize_weights_graph(fp32: bytes) -> bytes:
         return output.read_bytes()
 
 
-def int8_prepare(fp32: Callable[[], bytes], feeds: Callable[[str], Feeds], language: str) -> Callable[[], bytes]:
-    """A `prepare` for `Runtime.load`: the default QDQ int8 graph of `fp32()`, its activation
-    ranges from `feeds(text)` (the model's inputs as the voice makes them) on this language's
-    calibration texts. The model cache keeps the result, so only a first start pays for it
-    (about 8 s of one core for en-joe's decoder)."""
-    return lambda: quantize_static_graph(fp32(), [feeds(text) for text in CALIBRATION_TEXTS[language]])
+def int8_prepare(
+    fp32: Callable[[], bytes], feeds: Callable[[str], Feeds], language: str, options: QuantOptions = QuantOptions()
+) -> Callable[[], bytes]:
+    """A `prepare` for `Runtime.load`: the QDQ int8 graph of `fp32()`, its activation ranges from
+    `feeds(text)` (the model's inputs as the voice makes them) on this language's calibration
+    texts. The model cache keeps the result, so only a first start pays for it (seconds of one
+    core: en-joe's decoder about 8)."""
+    return lambda: quantize_static_graph(fp32(), [feeds(text) for text in CALIBRATION_TEXTS[language]], options)
+
+
+# zh-baker's FastSpeech2 with only its mel decoder int8 (the convolutions and matrix products
+# that run per frame): the encoder and the variance predictors stay float, so every symbol keeps
+# the frames float32 gives it (the audio's length, the word timings). Leaving only the encoder
+# and duration predictor float was not enough: the quantised tensors they share moved durations.
+FASTSPEECH2_INT8 = QuantOptions(only_ops=("Conv", "MatMul"), int8_prefixes=("decoder", "postnet", "mel_before"))
