@@ -22,6 +22,11 @@ def _num(value: Any, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def _by_variant(ratios: dict[str, Any]) -> dict[str, Any]:
+    """Whole-voice ratios by variant (older runs kept only the default variant's, unnamed)."""
+    return {"qdq-u8-s8": ratios} if "ratio" in ratios else ratios
+
+
 def render(report: dict[str, Any]) -> str:
     lines = [
         "### int8 (QDQ) models against float32, this machine",
@@ -43,7 +48,11 @@ def render(report: dict[str, Any]) -> str:
             else:
                 ratios = ", ".join(f"{r:.3f}" for r in row["ratios"])
                 lines.append(f"| {target} | {variant} | {row['ratio']:.3f} | {ratios} | {row['build_s']} |")
-    whole = {t: r["voice_cpu_ratio"] for t, r in report["targets"].items() if "voice_cpu_ratio" in r}
+    whole = {
+        f"{t}, {variant}": row
+        for t, r in report["targets"].items()
+        for variant, row in _by_variant(r.get("voice_cpu_ratio", {})).items()
+    }
     if whole:
         lines += [
             "",
@@ -60,7 +69,7 @@ def render(report: dict[str, Any]) -> str:
             lines.append(f"| {target} | {row['ratio']:.3f} | {ratios} | {context} |")
     lines += [
         "",
-        ("**Quality** of every variant that was faster, on the evaluation texts (float32 first): "
+        ("**Quality** of the variants in the quality pass, on the evaluation texts (float32 first): "
         "Whisper base's error rate (WER en, CER zh; `bench/asr.py`), mean DNSMOS (speechmos 0.0.1.1, "
         "its own ONNX models, offline; audio resampled to 16 kHz), and the SNR of the int8 voice's "
         "waveform against the float32 one's (median and worst text)."),
@@ -75,19 +84,22 @@ def render(report: dict[str, Any]) -> str:
         base = quality["fp32"]
         for variant, row in quality.items():
             delta = 100 * (row["error_rate"] - base["error_rate"])
-            snr = (
-                "–"
-                if variant == "fp32"
-                else f"{_num(row.get('snr_db_median'), 1)} / {_num(row.get('snr_db_min'), 1)}"
-                + ("" if row.get("same_length", "").split("/")[0] == row.get("same_length", "").split("/")[-1]
-                   else f" ({row.get('same_length')} same length)")
-            )
+            if variant == "fp32":
+                snr = "–"
+            elif "vits-encoder" in target:
+                snr = "– (the graph samples noise)"
+            elif row.get("snr_db_median") is None:
+                snr = f"– ({row.get('same_length')} same length)"
+            else:
+                snr = f"{_num(row['snr_db_median'], 1)} / {_num(row['snr_db_min'], 1)} ({row['same_length']} same length)"
             lines.append(
                 f"| {target} | {variant} | {row['unit']} {100 * row['error_rate']:.1f} % "
                 f"({row['errors']}/{row['length']}) | {delta:+.1f} | {row['dnsmos_ovrl']:.3f} | "
                 f"{row['dnsmos_sig']:.3f} | {row['dnsmos_bak']:.3f} | "
                 f"{row['dnsmos_ovrl'] - base['dnsmos_ovrl']:+.3f} | {snr} |"
             )
+    for target, run in report.get("separate_runs", {}).items():
+        lines += ["", f"The {target} rows come from a separate run, {run['when']}: `{run['command']}`."]
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ from warmtts.voices.params import SynthesisParams
 from warmtts.voices.piper_voice import PiperVoice
 from warmtts.voices.quantize import (
     FASTSPEECH2_INT8,
+    FASTSPEECH2_INT8_SAME_FRAMES,
     QuantOptions,
     int8_prepare,
     quantize_weights_graph,
@@ -122,14 +123,9 @@ def test_weights_only_int8_is_not_frame_local(engine: Engine) -> None:
     assert float(np.max(np.abs(windowed_audio - one_shot))) > 1e-4
 
 
-def test_int8_fastspeech2_keeps_every_frame_and_stays_near_float32(engine: Engine, tmp_path: Path) -> None:
-    """FastSpeech2 with its mel decoder int8 (quantize.FASTSPEECH2_INT8): the encoder and the
-    durations stay float, so the mel has exactly float32's frames and the audio its length."""
+def _fastspeech2(engine: Engine, tmp_path: Path, options: QuantOptions) -> tuple[BakerVoice, Model, Callable[[list[str]], dict[str, np.ndarray]]]:
     voice = engine.voices.get("zh-baker")
     assert isinstance(voice, BakerVoice)
-    params = SynthesisParams()
-    model = DATA_DIR / "fastspeech2.onnx"
-
     ids = json.loads((DATA_DIR / "baker_mapper.json").read_text(encoding="utf-8"))["symbol_to_id"]
 
     def inputs(phonemes: list[str]) -> dict[str, np.ndarray]:
@@ -142,12 +138,32 @@ def test_int8_fastspeech2_keeps_every_frame_and_stays_near_float32(engine: Engin
             "energy_ratios": np.ones(1, np.float32),
         }
 
+    model = DATA_DIR / "fastspeech2.onnx"
     feeds = lambda text: inputs(voice.phonemize(text).phonemes)
-    int8 = _cached(tmp_path, model, "fastspeech2-int8", int8_prepare(model.read_bytes, feeds, "zh", FASTSPEECH2_INT8))
+    return voice, _cached(tmp_path, model, f"fastspeech2-{options.name}", int8_prepare(model.read_bytes, feeds, "zh", options)), inputs
+
+
+def test_int8_fastspeech2_with_float_durations_keeps_every_frame(engine: Engine, tmp_path: Path) -> None:
+    """Only the mel decoder int8: the mel has exactly float32's frames, near its values, and the
+    audio float32's length."""
+    voice, int8, inputs = _fastspeech2(engine, tmp_path, FASTSPEECH2_INT8_SAME_FRAMES)
     phonemized = voice.phonemize(engine.normalizer.normalize(ZH_LONG, "zh"))
-    mel, frames = voice.mel(phonemized, params)
+    mel, frames = voice.mel(phonemized, SynthesisParams())
     mel8, frames8 = int8.run(["Identity_1", "Identity_2"], inputs(phonemized.phonemes))
     assert np.array_equal(frames.reshape(-1), frames8.reshape(-1)) and mel8.shape == mel.shape
     assert _snr(mel, mel8) >= MEL_SNR_FLOOR_DB
     audio = np.concatenate([a for a, _ in decode_windows(voice.vocode, mel8, 1, HOP, voice.windows)])
     assert len(audio) == mel.shape[1] * HOP
+
+
+def test_int8_fastspeech2_convolutions_move_a_symbol_by_a_frame_at_most(engine: Engine, tmp_path: Path) -> None:
+    """All convolutions int8 (the duration predictor's inputs quantised): a symbol's frames may
+    change by one, the utterance's by little, and the audio still has a hop per mel frame."""
+    voice, int8, inputs = _fastspeech2(engine, tmp_path, FASTSPEECH2_INT8)
+    phonemized = voice.phonemize(engine.normalizer.normalize(ZH_LONG, "zh"))
+    _, frames = voice.mel(phonemized, SynthesisParams())
+    mel8, frames8 = int8.run(["Identity_1", "Identity_2"], inputs(phonemized.phonemes))
+    step = np.abs(frames.reshape(-1).astype(int) - frames8.reshape(-1).astype(int))
+    assert step.max() <= 1 and abs(int(frames.sum()) - int(frames8.sum())) <= 0.03 * frames.sum()
+    audio = np.concatenate([a for a, _ in decode_windows(voice.vocode, mel8, 1, HOP, voice.windows)])
+    assert len(audio) == mel8.shape[1] * HOP
