@@ -9,7 +9,8 @@ activation ranges calibrated on the CALIBRATION texts' real inputs (the latents,
 our pipeline gives), then timed in this process against float32 on the EVALUATION texts: one
 ONNX thread, the two sessions alternating input by input, the ratio of their sums taken per
 round and the median of the rounds reported (the machine is shared: ratios only, no seconds).
-Only a variant that is faster gets the quality pass on the evaluation texts: SNR of its audio
+The default variant and the conv-only one (and one named by --int8-prefixes / --float-prefixes),
+when faster, get the whole voice timed the same way and the quality pass on the evaluation texts: SNR of its audio
 against float32's, Whisper base's WER/CER (bench/asr.py) and DNSMOS (speechmos, its own ONNX
 models, offline) of both. The calibration texts (bench/texts.py's paragraphs) and the evaluation
 texts (bench/intelligibility.py's sentences) share no sentence. A vocoder is calibrated on whole
