@@ -108,8 +108,8 @@ class Voices:
 
     @functools.cache  # noqa: B019 - one Voices per run; the graph samples noise, so each text's
     def joe_latent(self, text: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:  # latent is drawn once
-        latent, conditioning, _ = self.joe.latent(self.joe.phonemize(text), self.params)
-        return latent, conditioning
+        prior, conditioning, _ = self.joe.prior(self.joe.phonemize(text), self.params)
+        return self.joe.flow(prior, conditioning), conditioning
 
     def baker_acoustic_feeds(self, text: str) -> Feeds:
         ids = [self.baker._ids[p] for p in self.baker.phonemize(text).phonemes] + [self.baker._eos]
@@ -155,7 +155,7 @@ def targets(voices: Voices) -> list[Target]:
         Target("zh-baker mb_melgan", "zh-baker", (DATA_DIR / "mb_melgan.onnx").read_bytes(),
                [{"mels": voices.baker_mel(t)} for t in CALIBRATION["zh-baker"]],
                each("zh-baker", EVALUATION, baker_windows), True),
-        Target("en-joe vits-encoder", "en-joe", split.encoder, [voices.joe_encoder_feeds(t) for t in CALIBRATION["en-joe"]],
+        Target("en-joe vits-encoder", "en-joe", split.prior, [voices.joe_encoder_feeds(t) for t in CALIBRATION["en-joe"]],
                [voices.joe_encoder_feeds(t) for t in EVALUATION["en-joe"]], False),
         Target("zh-baker fastspeech2", "zh-baker", (DATA_DIR / "fastspeech2.onnx").read_bytes(),
                [voices.baker_acoustic_feeds(t) for t in CALIBRATION["zh-baker"]],
@@ -234,13 +234,15 @@ def speak(
     if target.voice == "en-joe":
         joe = voices.joe
         phonemized = joe.phonemize(text)
-        if target.windowed and fresh:  # the whole voice's cost: the latent drawn again
-            latent, conditioning, _ = joe.latent(phonemized, voices.params)
+        if target.windowed and fresh:  # the whole voice's cost: the prior drawn again
+            prior, conditioning, _ = joe.prior(phonemized, voices.params)
+            latent = joe.flow(prior, conditioning)
         elif target.windowed:
             latent, conditioning = voices.joe_latent(text)
-        else:
-            latent, *rest = session.run(None, joe._feeds(phonemized, voices.params))
+        else:  # the int8 prior (encoder, durations, noise), then the float32 flow over it
+            prior, *rest = session.run(None, joe._feeds(phonemized, voices.params))
             conditioning = dict(zip(joe._split.conditioning, rest[:-1]))
+            latent = joe.flow(prior, conditioning)
         name = joe._split.latent
         decode = (lambda w: session.run(None, {name: w, **conditioning})[0]) if target.windowed else (
             lambda w: joe.decode(w, conditioning))

@@ -82,14 +82,18 @@ def test_int8_vits_decoder_matches_float32_and_windows(engine: Engine, tmp_path:
     assert split is not None
     params = SynthesisParams()
 
+    def latent(text: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        prior, conditioning, _ = voice.prior(voice.phonemize(text), params)
+        return voice.flow(prior, conditioning), conditioning
+
     def feeds(text: str) -> dict[str, np.ndarray]:
-        latent, conditioning, _ = voice.latent(voice.phonemize(text), params)
-        return {split.names.latent: latent, **conditioning}
+        frames, conditioning = latent(text)
+        return {split.names.latent: frames, **conditioning}
 
     int8 = _cached(tmp_path, model, "vits-decoder-int8", int8_prepare(lambda: split.decoder, feeds, "en"))
-    latent, conditioning, _ = voice.latent(voice.phonemize(EN_LONG), params)
-    decode = lambda frames: int8.run(None, {split.names.latent: frames, **conditioning})[0]
-    _check(voice.decode(latent, conditioning).reshape(-1), decode, latent, 2, voice.hop, voice)
+    frames, conditioning = latent(EN_LONG)
+    decode = lambda window: int8.run(None, {split.names.latent: window, **conditioning})[0]
+    _check(voice.decode(frames, conditioning).reshape(-1), decode, frames, 2, voice.hop, voice)
 
 
 def test_int8_mb_melgan_matches_float32_and_windows(engine: Engine, tmp_path: Path) -> None:
