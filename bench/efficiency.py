@@ -11,6 +11,13 @@ then again) so a noisy neighbour slows all of them alike; each figure is the med
 repeats. zh-baker has no Piper equivalent and gets its own figure. `--compare NAME=SRC` adds
 warmtts from another source tree (its `src` folder), for before/after runs of a change.
 
+`taskset` alone does not hold ONNX Runtime: its intra-op pool sets each thread's own affinity
+(Piper's CLI put one thread on core 1 under `taskset -c 0`, and spent more CPU than wall time).
+`--cpuset DIR` also starts every program inside a cgroup cpuset whose only CPU is the pinned
+one, which a thread cannot leave (v1: `mkdir /sys/fs/cgroup/cpuset/pin0; echo 0 >
+.../pin0/cpuset.cpus; echo 0 > .../pin0/cpuset.mems`). The table's "CPU / wall" column shows
+which programs stayed on one core.
+
 The texts are held out: nothing in warmtts was tuned on them.
 """
 
@@ -114,9 +121,13 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
     return env | extra
 
 
-def time_one(program: Program, text: Path, wav: Path, pin: str | None) -> tuple[float, float, float]:
+def time_one(
+    program: Program, text: Path, wav: Path, pin: str | None, cpuset: Path | None = None
+) -> tuple[float, float, float]:
     """(CPU seconds, wall seconds, audio seconds) of one run; raises when it fails."""
     command = (["taskset", "-c", pin] if pin else []) + program.command(text, wav)
+    if cpuset is not None:  # the shell joins the cgroup, then becomes the program (same pid, same rusage)
+        command = ["sh", "-c", 'echo $$ > "$0" && exec "$@"', str(cpuset / "cgroup.procs"), *command]
     started = time.perf_counter()
     child = subprocess.Popen(command, env=clean_env(program.env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert child.stderr is not None
@@ -156,6 +167,7 @@ def summarize(runs: list[Run]) -> dict[str, dict[str, Any]]:
             "one_sentence_audio_seconds": median([r.audio_seconds for r in ones]),
             "twelve_sentence_audio_seconds": median([r.audio_seconds for r in twelves]),
             "twelve_sentence_cpu_seconds": median([r.cpu_seconds for r in twelves]),
+            "twelve_sentence_cpu_over_wall": median([r.cpu_seconds / r.wall_seconds for r in twelves if r.wall_seconds]),
         }
     return out
 
@@ -189,13 +201,15 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"Machine: {machine.one_line(meta['machine'])}",
         "",
-        "Every program pinned with `taskset -c 0`, its defaults, a one-sentence and a twelve-sentence held-out "
+        "Every program pinned with `taskset -c 0`"
+        + (f" inside the cpuset `{meta['cpuset']}`" if meta.get("cpuset") else "")
+        + ", its defaults, a one-sentence and a twelve-sentence held-out "
         "text (`bench/efficiency.py`); CPU is the child's user + sys, audio the WAV's length. The marginal cost "
         "is the slope between the two texts (start-up cancels), median over the interleaved repeats.",
         "",
         "| program | marginal CPU s / audio s | × Piper (same repeats) | slopes | one sentence: wall s | "
-        "one sentence: CPU s | audio s (1 / 12) |",
-        "|---|---|---|---|---|---|---|",
+        "one sentence: CPU s | audio s (1 / 12) | CPU / wall (12) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, row in summary.items():
         paired = result["paired_ratios"].get(name)
@@ -205,7 +219,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {name} | {_fmt(row['cpu_per_audio_second'])} | {vs} | {', '.join(f'{s:.3f}' for s in row['slopes'])} "
             f"| {_fmt(row['one_sentence_wall_seconds'], 2)}" + (f" ({times:.2f} ×)" if times and name != "piper" else "")
             + f" | {_fmt(row['one_sentence_cpu_seconds'], 2)} | {_fmt(row['one_sentence_audio_seconds'], 1)} / "
-            f"{_fmt(row['twelve_sentence_audio_seconds'], 1)} |"
+            f"{_fmt(row['twelve_sentence_audio_seconds'], 1)} | {_fmt(row.get('twelve_sentence_cpu_over_wall'), 2)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -236,7 +250,7 @@ def programs(compare: list[str], skip_piper: bool, skip_zh: bool) -> list[Progra
     return found
 
 
-def run(chosen: list[Program], repeats: int, pin: str | None) -> list[Run]:
+def run(chosen: list[Program], repeats: int, pin: str | None, cpuset: Path | None = None) -> list[Run]:
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="warmtts-efficiency-") as folder:
         texts: dict[tuple[str, str], Path] = {}
@@ -249,14 +263,16 @@ def run(chosen: list[Program], repeats: int, pin: str | None) -> list[Run]:
         for repeat in range(repeats):
             for label in ("one", "twelve"):
                 for program in chosen:
-                    cpu, wall, audio = time_one(program, texts[program.language, label], wav, pin)
+                    cpu, wall, audio = time_one(program, texts[program.language, label], wav, pin, cpuset)
                     runs.append(Run(program.name, label, repeat, cpu, wall, audio))
                     print(f"repeat={repeat} text={label} program={program.name!r} cpu_seconds={cpu:.2f} "
                           f"wall_seconds={wall:.2f} audio_seconds={audio:.2f}", file=sys.stderr, flush=True)
     return runs
 
 
-def result_of(runs: list[Run], command: str, started: float, pin: str | None) -> dict[str, Any]:
+def result_of(
+    runs: list[Run], command: str, started: float, pin: str | None, cpuset: Path | None = None
+) -> dict[str, Any]:
     names = list(dict.fromkeys(r.program for r in runs))
     return {
         "meta": {
@@ -265,6 +281,7 @@ def result_of(runs: list[Run], command: str, started: float, pin: str | None) ->
             "duration_seconds": round(time.time() - started, 1),
             "machine": machine.describe(),
             "pinned_to": pin,
+            "cpuset": str(cpuset) if cpuset else None,
             "texts": {k: {"one": v[0], "twelve": v[1]} for k, v in TEXTS.items()},
         },
         "programs": summarize(runs),
@@ -282,6 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-piper", action="store_true")
     parser.add_argument("--skip-zh", action="store_true", help="leave zh-baker out")
     parser.add_argument("--no-pin", action="store_true", help="do not pin to one core (taskset -c 0)")
+    parser.add_argument("--cpuset", type=Path, metavar="DIR",
+                        help="a cgroup cpuset folder holding only the pinned core, to start every program in")
     parser.add_argument("--out", type=Path, default=RESULTS / "efficiency.json")
     parser.add_argument("--update-docs", action="store_true", help=f"rewrite the efficiency section of {DOC}")
     return parser
@@ -292,8 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     pin = None if args.no_pin else "0"
     started = time.time()
-    runs = run(programs(args.compare, args.skip_piper, args.skip_zh), args.repeats, pin)
-    result = result_of(runs, shlex.join(["python", "-m", "bench.efficiency", *argv]), started, pin)
+    if args.cpuset is not None and not (args.cpuset / "cgroup.procs").exists():
+        raise SystemExit(f"--cpuset {args.cpuset}: not a cgroup folder (no cgroup.procs)")
+    runs = run(programs(args.compare, args.skip_piper, args.skip_zh), args.repeats, pin, args.cpuset)
+    result = result_of(runs, shlex.join(["python", "-m", "bench.efficiency", *argv]), started, pin, args.cpuset)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     body = markdown(result)
