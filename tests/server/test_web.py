@@ -308,3 +308,24 @@ def test_speak_as_i_type(server: Server) -> None:
         page.wait_for_function(
             "s => document.querySelector(s).dataset.words.endsWith('新 的 一 句')", arg=status, timeout=30_000
         )
+
+
+def test_a_late_frame_still_shows_every_word_in_order(server: Server) -> None:
+    """The page's highlighter on a clock that its first frame already finds past two short words:
+    they are shown one a frame before the live word, not skipped."""
+    with opened(server) as page:
+        heard = page.evaluate(
+            """() => new Promise((done) => {
+                const view = document.createElement('div');
+                document.body.append(view);
+                const highlighter = new Highlighter(view, 'a b c d', false);
+                highlighter.add([0, 2, 4, 6].map((offset, i) => ({ offset, length: 1, start: i * 0.1, end: i * 0.1 + 0.1 })));
+                const positions = [0.25, 0.25, 0.25, 0.35, 0.35];
+                const clock = { position: () => positions.length > 1 ? positions.shift() : positions[0],
+                                ended: () => positions.length === 1 && highlighter.current === 3 };
+                highlighter.follow(clock);
+                const wait = () => view.dataset.state === 'stopped' ? done(view.dataset.heard) : setTimeout(wait, 10);
+                wait();
+            })"""
+        )
+    assert heard == "0 1 2 3"

@@ -192,10 +192,17 @@ class Highlighter {
       if (this.clock !== clock) return;
       if (clock.ended()) { this.halt(); return; }
       const position = clock.position();
-      if (position === null) this.show(-1, 0); else this.show(...this.markAt(position));
+      if (position === null) this.show(-1, 0); else this.show(...this.catchUp(...this.markAt(position)));
       this.frame = requestAnimationFrame(tick);
     };
     this.frame = requestAnimationFrame(tick);
+  }
+  // A late frame (a busy page, a stall while audio starts) can find the clock past a short word
+  // it never showed: show the first such word instead, one a frame, so a reader following along
+  // sees every word in order and the highlight is back on the live word a few frames later.
+  catchUp(index, passed) {
+    const next = this.heard.length ? this.heard[this.heard.length - 1] + 1 : 0;
+    return next < passed && next !== index && next < this.marks.length ? [next, next] : [index, passed];
   }
   // Stop following: no word is highlighted any more.
   halt() {
