@@ -31,13 +31,14 @@ import logging
 import os
 import pickle
 import sys
-import tempfile
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from warmtts.atomic_write import write_atomically
 
 log = logging.getLogger(__name__)
 FORMAT = 3  # bump when what the tables hold, or how, changes
@@ -225,16 +226,8 @@ def _well_formed(data: object) -> bool:
 
 
 def _write(path: Path, tables: ZhTables) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     fields = (tables.freq, tables.total, tables.tags, tables.cedict, tables.phrases)
-    data = pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".zh-tables-", delete=False) as handle:
-        try:
-            handle.write(data)
-        except OSError:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
-    os.replace(handle.name, path)
+    write_atomically(path, pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _version(package: str) -> str:

@@ -23,6 +23,8 @@ from typing import Any
 
 import onnxruntime as ort
 
+from warmtts.atomic_write import write_atomically
+
 log = logging.getLogger(__name__)
 
 
@@ -74,7 +76,7 @@ class ModelCache:
         except (OSError, ValueError):
             facts = prepare()
             try:
-                _atomic_write(path, json.dumps(facts).encode())
+                write_atomically(path, json.dumps(facts).encode())
             except OSError as exc:
                 self._give_up(exc)
             return facts
@@ -101,10 +103,3 @@ class ModelCache:
             options.log_severity_level = 3
             ort.InferenceSession(graph, sess_options=options, providers=["CPUExecutionProvider"])
             os.replace(Path(scratch) / path.name, path)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
-        handle.write(data)
-    os.replace(handle.name, path)
