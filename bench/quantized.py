@@ -38,8 +38,10 @@ from bench import machine
 from bench.intelligibility import SENTENCES
 from warmtts.config import Settings
 from warmtts.preload import build_engine
+from warmtts.voices.base import Phonemized
 from warmtts.voices.onnx_session import make_session
 from warmtts.voices.params import SynthesisParams
+from warmtts.voices.piper_voice import PiperVoice
 from warmtts.voices.quantize import (
     CALIBRATION_TEXTS,
     Feeds,
@@ -108,8 +110,7 @@ class Voices:
 
     @functools.cache  # noqa: B019 - one Voices per run; the graph samples noise, so each text's
     def joe_latent(self, text: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:  # latent is drawn once
-        prior, conditioning, _ = self.joe.prior(self.joe.phonemize(text), self.params)
-        return self.joe.flow(prior, conditioning), conditioning
+        return whole_latent(self.joe, self.joe.phonemize(text), self.params)
 
     def baker_acoustic_feeds(self, text: str) -> Feeds:
         ids = [self.baker._ids[p] for p in self.baker.phonemize(text).phonemes] + [self.baker._eos]
@@ -123,6 +124,13 @@ class Voices:
 
     def baker_mel(self, text: str) -> np.ndarray:
         return self.baker.mel(self.baker.phonemize(text), self.params)[0]
+
+
+def whole_latent(joe: PiperVoice, phonemized: Phonemized, params: SynthesisParams) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The decoder's input for a whole utterance (a fresh noise draw) and its conditioning: the
+    float32 prior, then the float32 flow over all of it."""
+    prior, conditioning, _ = joe.prior(phonemized, params)
+    return joe.flow(prior, conditioning), conditioning
 
 
 def targets(voices: Voices) -> list[Target]:
@@ -235,8 +243,7 @@ def speak(
         joe = voices.joe
         phonemized = joe.phonemize(text)
         if target.windowed and fresh:  # the whole voice's cost: the prior drawn again
-            prior, conditioning, _ = joe.prior(phonemized, voices.params)
-            latent = joe.flow(prior, conditioning)
+            latent, conditioning = whole_latent(joe, phonemized, voices.params)
         elif target.windowed:
             latent, conditioning = voices.joe_latent(text)
         else:  # the int8 prior (encoder, durations, noise), then the float32 flow over it
