@@ -52,8 +52,8 @@ class Settings(BaseSettings):
     )
     cache: bool = Field(
         default=True,
-        description="Keep prepared ONNX graphs (split and optimised) and the Chinese frontend's tables (jieba's, CC-CEDICT's) between starts, so "
-        "a start loads them instead of preparing them again.",
+        description="Keep prepared ONNX graphs (split and optimised) and the Chinese frontend's tables "
+        "(jieba's, CC-CEDICT's, pypinyin's) between starts, so a start loads them instead of preparing them again.",
     )
     cache_dir: Path | None = Field(default=None, description="Where they are kept; default $XDG_CACHE_HOME/warmtts.")
     max_segment_chars: int = Field(

@@ -1,9 +1,9 @@
 """The Chinese frontend's big tables, prepared once and read back at each start.
 
-Four tables cost most of the frontend's start and memory: jieba's prefix dictionary (500 000 entries),
-its part-of-speech table (350 000), CC-CEDICT's phrases that hold a polyphone and pypinyin's
-phrases (47 000). Built from their text sources they take about a second of CPU; jieba's own cache only covers the first, and
-reads it through `marshal.load` on a file, which is three times slower than `marshal.loads` on
+Four tables cost most of the frontend's start and memory: jieba's prefix dictionary (500 000
+entries), its part-of-speech table (350 000), CC-CEDICT's phrases that hold a polyphone and
+pypinyin's phrases (47 000). Built from their text sources they take about a second of CPU;
+jieba's own cache only covers the first, and reads it through `marshal.load` on a file, which is three times slower than `marshal.loads` on
 its bytes. `jieba.posseg` also builds the tag table at import, for a default tagger we never use,
 and a `POSTokenizer` builds a second copy: 0.35 s and 46 MB each, measured. pypinyin reads its
 phrases from JSON at import, one list and one string object per syllable (35 MB); its readings
