@@ -24,6 +24,7 @@ audio, when the backlog of starts and leads will have drained to the budget.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -33,6 +34,8 @@ from warmtts.errors import OverloadedError
 from warmtts.server.synthesis.drain import Pending, finish_times
 from warmtts.server.synthesis.step_costs import UNMEASURED, VoiceCosts
 from warmtts.voices.params import SynthesisParams
+
+log = logging.getLogger(__name__)
 
 _EPSILON = 1e-9  # sums of float demands: 16 × 0.1 must fit into 1.6
 _MIN_SPARE = 0.05  # a full machine still starts streams, slowly, as playing ones finish
@@ -140,6 +143,13 @@ class Capacity:
         with self._lock:
             costs = self._costs.setdefault(voice, VoiceCosts(**vars(UNMEASURED)))
             costs.observe(compute_seconds, audio_seconds, chars, opens)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "capacity step voice=%s compute_seconds=%.4f audio_seconds=%.3f chars=%.1f opens=%.3f "
+                    "window_rtf=%.4f acoustic_rtf=%.4f audio_per_char=%.4f",
+                    voice, compute_seconds, audio_seconds, chars, opens,
+                    costs.window_rtf, costs.acoustic_rtf, costs.audio_per_char,
+                )
 
     def costs(self, voice: str) -> VoiceCosts:
         return self._costs.get(voice, UNMEASURED)
@@ -235,11 +245,21 @@ class Capacity:
         now = self.clock()
         needed = self._demand() + self.demand(request) - self.max_load * self.workers
         if needed > _EPSILON or now < self._closed_until:
+            # the newest estimate, not the longest given: the first refusals of a burst are priced
+            # before any of its steps has been timed, and holding to them told a request 2 s into
+            # the burst 220 s for streams that ended 113 s later
             seconds = self._retry_seconds(demand_to_free=max(needed, 0.0), count_to_free=0)
-            if now < self._closed_until:
-                seconds = max(seconds, self._closed_until - now)
             self._closed_until = now + seconds
             retry = max(1, math.ceil(seconds))
+            if log.isEnabledFor(logging.DEBUG):
+                costs = self.costs(request.voice)
+                log.debug(
+                    "capacity refused reason=load admitted=%d needed=%.3f retry_seconds=%.1f audio_left=%.1f "
+                    "window_rtf=%.4f acoustic_rtf=%.4f audio_per_char=%.4f chars_left=%d",
+                    count, needed, seconds, sum(self.model_audio_left(r) for r in self._admitted),
+                    costs.window_rtf, costs.acoustic_rtf, costs.audio_per_char,
+                    sum(r.remaining_chars for r in self._admitted),
+                )
             raise OverloadedError(
                 f"server at capacity: the {count} streams in progress need its synthesis to play in real time; "
                 f"retry in {retry} s",
