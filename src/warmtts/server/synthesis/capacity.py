@@ -19,7 +19,10 @@ worker is busy: admission only binds when the machine is full, and a step then c
 
 A refusal says when to retry (drain.py): when the streams ahead will have finished their
 synthesis, the workers serving them earliest-dry first as the scheduler does; or, for first
-audio, when the backlog of starts and leads will have drained to the budget.
+audio, when the backlog of starts and leads will have drained to the budget. Each refusal is
+priced with the costs learned so far: the first ones of a burst come before any of its steps
+has been timed, from the warm-up (a short text on fresh threads, about 1.8x a long stream's cost
+per second of audio), so they are pessimistic; the later ones follow the burst's own steps.
 """
 
 from __future__ import annotations
@@ -123,9 +126,9 @@ class Capacity:
         self._admitted: list[Reservation] = []
         self._lock = threading.Lock()
         # After a refusal for load, nothing is admitted until a stream has finished its synthesis
-        # or the time the refusal gave has passed: the estimate moves with each sentence's cost,
-        # and admitting on a dip broke the Retry-After just given (and overloaded the workers
-        # when the estimate rose again).
+        # or the time the latest refusal gave has passed: the estimate moves with each sentence's
+        # cost, and admitting on a dip broke the Retry-After just given (and overloaded the
+        # workers when the estimate rose again).
         self._closed_until = float("-inf")
 
     # --- estimates ----------------------------------------------------------------------
