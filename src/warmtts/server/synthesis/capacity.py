@@ -269,6 +269,11 @@ class Capacity:
                 retry,
             )
         first_audio = self.first_audio_seconds(request)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "capacity check admitted=%d load=%.3f first_audio_seconds=%.2f rtf=%.4f",
+                count, self._demand() / self.workers, first_audio, self.rtf(request.voice),
+            )
         if first_audio > self.max_first_audio_seconds:
             # the backlog drains at the rate the estimate divides by: a second a second
             retry = max(1, math.ceil(first_audio - self.max_first_audio_seconds))
