@@ -8,7 +8,9 @@ another as it does under load (model calls narrow, as the server keeps them when
 chunk it writes the worker seconds it took, its audio, its share of the input characters and
 the audio of the run whose acoustic model it ran (0 for a later window). The short request of
 the burst is recorded too. tests/server/test_admission_replay.py drives the real Capacity and
-the scheduler's choice with these costs on a simulated clock.
+the scheduler's choice with these costs on a simulated clock. First of all, on fresh threads, it
+records the voice's warm-up as the server takes it (warm_up_voice on every worker at once, the
+median): the estimate a server starts from before any step of its own has been timed.
 
     python -m bench.step_costs --english [--out tests/server/data/en_joe_mix_steps.json]
 
@@ -23,6 +25,7 @@ import argparse
 import json
 import logging
 import os
+import statistics
 import threading
 import time
 from pathlib import Path
@@ -61,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     from warmtts.preload import Preloader
 
     engine = Preloader(Settings(), may_widen=lambda: False).run()
+    warm_up = warm_up_at_once(engine, VOICE, args.streams) if not args.english else None
     if args.english:
         return record_english(engine, args.streams, args.out or OUT_ENGLISH)
     args.out = args.out or OUT
@@ -77,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         thread.join()
     result = {
         "command": "python -m bench.step_costs" + (f" --streams {args.streams}" if args.streams != os.cpu_count() else ""),
-        "voice": VOICE, "streams_at_once": args.streams,
+        "voice": VOICE, "streams_at_once": args.streams, "warm_up": warm_up,
         "long": {"chars": len(LONG_TEXT), "steps": longs},
         "short": {"chars": len(SHORT_TEXT), "steps": record(engine, SHORT_TEXT)},
     }
@@ -87,6 +91,25 @@ def main(argv: list[str] | None = None) -> int:
         compute, audio = sum(s["compute"] for s in steps), sum(s["audio"] for s in steps)
         print(f"steps={len(steps)} compute_seconds={compute:.2f} audio_seconds={audio:.1f} rtf={compute / audio:.4f}")
     return 0
+
+
+def warm_up_at_once(engine: Any, voice: str, streams: int) -> dict[str, float]:
+    """The warm-up on `streams` fresh threads at once, as the server's warm_voice takes it
+    (service.py): the median run's compute, its audio and characters."""
+    from warmtts.preload import warm_up_voice
+
+    runs: list[Any] = [None] * streams
+
+    def warm(index: int) -> None:
+        runs[index] = warm_up_voice(engine, voice)
+
+    threads = [threading.Thread(target=warm, args=(i,)) for i in range(streams)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    compute = statistics.median(run.compute_seconds for run in runs)
+    return {"compute": round(compute, 5), "audio": round(runs[0].audio_seconds, 5), "chars": runs[0].chars}
 
 
 def at_once(engine: Any, text: str, voice: str, streams: int) -> list[list[dict[str, float]]]:

@@ -18,15 +18,16 @@ def steps() -> dict:
     return recorded()
 
 
-def server(steps: dict) -> Simulation:
-    """A server with the default admission settings, its voice seeded as the warm-up does: one
-    whole short synthesis, every step counted together."""
+def server(steps: dict, max_first_audio_seconds: float = 2.0) -> Simulation:
+    """A server with the default admission settings, its voice seeded as the server's warm-up
+    seeds it: the recorded warm-up on both workers at once (fresh threads, a short text with an
+    English word), which costs 1.8x a long stream's steps per second of audio."""
     clock = Clock()
-    capacity = Capacity(WORKERS, 0.8, WORKERS + 64, 2.0, 3.0, first_step_seconds=0.25, guard_seconds=1.0, clock=clock)
-    short = steps["short"]
-    capacity.seed(
-        "zh-baker", sum(s["compute"] for s in short["steps"]), sum(s["audio"] for s in short["steps"]), short["chars"]
+    capacity = Capacity(
+        WORKERS, 0.8, WORKERS + 64, max_first_audio_seconds, 3.0, first_step_seconds=0.25, guard_seconds=1.0, clock=clock
     )
+    warm_up = steps["warm_up"]
+    capacity.seed("zh-baker", warm_up["compute"], warm_up["audio"], warm_up["chars"])
     return Simulation(capacity, clock)
 
 
@@ -50,11 +51,11 @@ def saturate(sim: Simulation, steps: dict) -> OverloadedError:
         assert at < 300, "never saturated"
 
 
-def waited_for_admission(sim: Simulation, chars: int, limit: float) -> float:
-    """Seconds from now until a request of `chars` would be admitted, probing every 0.25 s."""
+def waited_for_admission(sim: Simulation, chars: int, limit: float, probe: float = 0.25) -> float:
+    """Seconds from now until a request of `chars` would be admitted, probing every `probe` s."""
     start = waited = sim.clock.now
     while not sim.admits(chars):
-        waited += 0.25
+        waited += probe
         sim.run_until(waited)
         assert waited - start < limit, "never admitted"
     return waited - start
@@ -83,11 +84,32 @@ def test_a_short_request_is_told_when_the_long_streams_end(steps: dict) -> None:
     assert refused.retry_after / 2 <= waited <= refused.retry_after, (refused.retry_after, waited)
 
 
+@pytest.mark.parametrize("offset", [2.0, 5.0, 10.0])
+def test_a_short_request_in_a_burst_is_told_within_twice_the_wait(steps: dict, offset: float) -> None:
+    """The burst of `python -m bench.burst`: 48 long streams at once, then the short request
+    `offset` seconds later, refused while the admitted streams fill the workers. Probing every
+    half second finds when it would really have been admitted: its Retry-After is within 2x of
+    that wait, as the bench requires. The first refusals of the burst are priced before any of
+    its steps has run, from the warm-up alone; holding every later refusal to that first price
+    told the short requests 2.0-2.1x their wait here (1.75-2.02x in the bench)."""
+    sim = server(steps)
+    for i in range(48):
+        sim.send(*long_stream(steps, i))
+    sim.run_until(offset)
+    short = steps["short"]
+    refused = sim.send(short["steps"], short["chars"])
+    assert isinstance(refused, OverloadedError) and "server at capacity" in str(refused)
+    assert refused.retry_after is not None
+    waited = max(0.5, waited_for_admission(sim, short["chars"], 10 * refused.retry_after, probe=0.5))
+    assert waited / 2 <= refused.retry_after <= 2 * waited, (refused.retry_after, waited)
+
+
 def test_a_first_audio_refusal_says_when_the_starts_ahead_have_drained(steps: dict) -> None:
     """A burst's second request is refused for the start ahead of it (the first stream must
     build a lead before another first step may go): the wait that followed is within twice
-    the Retry-After it was given, either way."""
-    sim = server(steps)
+    the Retry-After it was given, either way. On this recording two streams start within the
+    default budget of 2 s; a budget of 0.5 s makes the second wait for the first's lead."""
+    sim = server(steps, max_first_audio_seconds=0.5)
     sim.send(*long_stream(steps, 0))
     refused = sim.send(*long_stream(steps, 1))
     assert isinstance(refused, OverloadedError) and "first audio would take" in str(refused)

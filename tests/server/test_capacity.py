@@ -205,7 +205,9 @@ def test_first_audio_waits_for_the_streams_admitted_before_it_to_start() -> None
 
 
 def test_a_refusal_for_load_holds_until_a_stream_finishes() -> None:
-    """The estimate moves with every sentence; a dip must not admit before the time just given."""
+    """The estimate moves with every sentence; a dip must not admit before a stream finishes.
+    The refusal meanwhile says the newest estimate, not what is left of the first: the first
+    refusals of a burst are priced before any of its steps has been timed."""
     clock = Clock()
     cap = capacity(workers=1, max_load=0.15, clock=clock)  # room for one stream of 0.1
     running = cap.reserve("zh", 4000, 1.0)
@@ -218,7 +220,8 @@ def test_a_refusal_for_load_holds_until_a_stream_finishes() -> None:
     clock.now = 5.0
     with pytest.raises(OverloadedError) as again:
         cap.reserve("zh", 4, 1.0)
-    assert again.value.retry_after == 95  # what is left of the time given
+    # 800 s of audio left at the new cost (0.039): 32 s, not the 95 s left of the first answer
+    assert again.value.retry_after == 32
     running.finish()
     cap.reserve("zh", 4, 1.0)
 

@@ -25,5 +25,6 @@ class ServerContext:
     lexicon: LexiconReloader
 
 
-def context(request: Request) -> ServerContext:
+async def context(request: Request) -> ServerContext:
+    """`async`: a plain function would run on FastAPI's thread pool, a thread hop per request."""
     return request.app.state.ctx  # type: ignore[no-any-return]

@@ -1,4 +1,9 @@
-"""Optional Bearer-key authentication (WARMTTS_API_KEY); compared in constant time."""
+"""Optional Bearer-key authentication (WARMTTS_API_KEY); compared in constant time.
+
+The dependencies are `async def`: FastAPI runs a plain `def` dependency on its thread pool, a
+thread hop per request that made each of a burst's 48 requests wait for a pool thread (and the
+interpreter) before it was even refused.
+"""
 
 from __future__ import annotations
 
@@ -22,14 +27,18 @@ def bearer_token(authorization: str) -> str | None:
     return token if scheme.lower() == "bearer" else None
 
 
-def require_key(request: Request, ctx: ServerContext = Depends(context)) -> None:
-    if ctx.settings.api_key is None:
+def check_key(request: Request, settings: Settings) -> None:
+    if settings.api_key is None:
         return
     token = bearer_token(request.headers.get("Authorization", ""))
-    if token is None or not key_matches(ctx.settings, token):
+    if token is None or not key_matches(settings, token):
         raise UnauthorizedError("missing or wrong API key: send 'Authorization: Bearer <key>'")
 
 
-def require_key_for_ops(request: Request, ctx: ServerContext = Depends(context)) -> None:
+async def require_key(request: Request, ctx: ServerContext = Depends(context)) -> None:
+    check_key(request, ctx.settings)
+
+
+async def require_key_for_ops(request: Request, ctx: ServerContext = Depends(context)) -> None:
     if ctx.settings.auth_ops_endpoints:
-        require_key(request, ctx)
+        check_key(request, ctx.settings)

@@ -19,11 +19,15 @@ worker is busy: admission only binds when the machine is full, and a step then c
 
 A refusal says when to retry (drain.py): when the streams ahead will have finished their
 synthesis, the workers serving them earliest-dry first as the scheduler does; or, for first
-audio, when the backlog of starts and leads will have drained to the budget.
+audio, when the backlog of starts and leads will have drained to the budget. Each refusal is
+priced with the costs learned so far: the first ones of a burst come before any of its steps
+has been timed, from the warm-up (a short text on fresh threads, about 1.8x a long stream's cost
+per second of audio), so they are pessimistic; the later ones follow the burst's own steps.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -33,6 +37,8 @@ from warmtts.errors import OverloadedError
 from warmtts.server.synthesis.drain import Pending, finish_times
 from warmtts.server.synthesis.step_costs import UNMEASURED, VoiceCosts
 from warmtts.voices.params import SynthesisParams
+
+log = logging.getLogger(__name__)
 
 _EPSILON = 1e-9  # sums of float demands: 16 × 0.1 must fit into 1.6
 _MIN_SPARE = 0.05  # a full machine still starts streams, slowly, as playing ones finish
@@ -120,9 +126,9 @@ class Capacity:
         self._admitted: list[Reservation] = []
         self._lock = threading.Lock()
         # After a refusal for load, nothing is admitted until a stream has finished its synthesis
-        # or the time the refusal gave has passed: the estimate moves with each sentence's cost,
-        # and admitting on a dip broke the Retry-After just given (and overloaded the workers
-        # when the estimate rose again).
+        # or the time the latest refusal gave has passed: the estimate moves with each sentence's
+        # cost, and admitting on a dip broke the Retry-After just given (and overloaded the
+        # workers when the estimate rose again).
         self._closed_until = float("-inf")
 
     # --- estimates ----------------------------------------------------------------------
@@ -140,6 +146,13 @@ class Capacity:
         with self._lock:
             costs = self._costs.setdefault(voice, VoiceCosts(**vars(UNMEASURED)))
             costs.observe(compute_seconds, audio_seconds, chars, opens)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "capacity step voice=%s compute_seconds=%.4f audio_seconds=%.3f chars=%.1f opens=%.3f "
+                    "window_rtf=%.4f acoustic_rtf=%.4f audio_per_char=%.4f",
+                    voice, compute_seconds, audio_seconds, chars, opens,
+                    costs.window_rtf, costs.acoustic_rtf, costs.audio_per_char,
+                )
 
     def costs(self, voice: str) -> VoiceCosts:
         return self._costs.get(voice, UNMEASURED)
@@ -235,17 +248,32 @@ class Capacity:
         now = self.clock()
         needed = self._demand() + self.demand(request) - self.max_load * self.workers
         if needed > _EPSILON or now < self._closed_until:
+            # the newest estimate, not the longest given: the first refusals of a burst are priced
+            # before any of its steps has been timed, and holding to them told a request 2 s into
+            # the burst 220 s for streams that ended 113 s later
             seconds = self._retry_seconds(demand_to_free=max(needed, 0.0), count_to_free=0)
-            if now < self._closed_until:
-                seconds = max(seconds, self._closed_until - now)
             self._closed_until = now + seconds
             retry = max(1, math.ceil(seconds))
+            if log.isEnabledFor(logging.DEBUG):
+                costs = self.costs(request.voice)
+                log.debug(
+                    "capacity refused reason=load admitted=%d needed=%.3f retry_seconds=%.1f audio_left=%.1f "
+                    "window_rtf=%.4f acoustic_rtf=%.4f audio_per_char=%.4f chars_left=%d",
+                    count, needed, seconds, sum(self.model_audio_left(r) for r in self._admitted),
+                    costs.window_rtf, costs.acoustic_rtf, costs.audio_per_char,
+                    sum(r.remaining_chars for r in self._admitted),
+                )
             raise OverloadedError(
                 f"server at capacity: the {count} streams in progress need its synthesis to play in real time; "
                 f"retry in {retry} s",
                 retry,
             )
         first_audio = self.first_audio_seconds(request)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "capacity check admitted=%d load=%.3f first_audio_seconds=%.2f rtf=%.4f",
+                count, self._demand() / self.workers, first_audio, self.rtf(request.voice),
+            )
         if first_audio > self.max_first_audio_seconds:
             # the backlog drains at the rate the estimate divides by: a second a second
             retry = max(1, math.ceil(first_audio - self.max_first_audio_seconds))
