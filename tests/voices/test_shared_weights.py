@@ -37,7 +37,7 @@ def test_both_sessions_read_the_weights_in_place(tmp_path: Path) -> None:
     np.testing.assert_allclose(wide, narrow, atol=1e-4)
     for name, array in prepared.weights.items():
         assert model.weights[name].data_ptr() == array.ctypes.data
-        array *= 0.5  # noqa: PLW2901  # in place, as another session's copy would not see
+        array *= 0.5  # in place: a session holding a copy would not see it
     halved_narrow, halved_wide = both()
     assert not np.allclose(halved_narrow, narrow, atol=1e-3)
     assert not np.allclose(halved_wide, wide, atol=1e-3)
