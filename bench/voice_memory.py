@@ -4,7 +4,7 @@ one or more source trees side by side: what the wide sessions cost in memory.
     python -m bench.voice_memory --rounds 3 --tree main=/work/main/src --tree this=src
 
 Each round starts one child per tree in turn (alternating, so a busy moment of a shared machine
-falls on all of them); the child runs the preload (every voice loaded, its loudness calibrated
+falls on all of them); the child sets glibc's heap as the server does (warmtts.memory), runs the preload (every voice loaded, its loudness calibrated
 by a real synthesis, free memory handed back as the server does) with one ONNX thread per call
 and `--wide-threads` for the wide sessions, then reports its RSS. A first, unreported round lets
 each tree fill its model cache. Reported: the median RSS per tree and its spread.
@@ -25,8 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, logging, psutil
 from warmtts.config import Settings
+from warmtts.memory import reuse_freed_memory
 from warmtts.preload import Preloader
 logging.disable(logging.WARNING)
+reuse_freed_memory()  # glibc set as the server sets it, before the models allocate
 Preloader(Settings()).run()
 print(json.dumps({"rss_mb": psutil.Process().memory_info().rss / 2**20}))
 """

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 INLINE_BYTES = 1024
-ALIGN = 64  # each tensor starts on a boundary any element type and SIMD load is happy with
+ALIGN = 4096  # a page: ONNX Runtime maps such external data rather than reading it into the heap
 _DATA_FIELDS = ("raw_data", "float_data", "int32_data", "int64_data", "double_data", "uint64_data")
 
 
@@ -52,9 +52,12 @@ def move_weights(graph: Path, weights: Path) -> dict[str, Any]:
 
 
 def read_weights(weights: Path, index: dict[str, Any]) -> dict[str, np.ndarray]:
-    """The arrays `index` names, as views of one buffer read from `weights`; a short or
-    misdescribed file raises ValueError."""
-    buffer = np.fromfile(weights, dtype=np.uint8)
+    """The arrays `index` names, as views of one private mapping of `weights` (file-backed pages,
+    outside the heap: a 28 MB buffer there would sit among the activations glibc reuses); a short
+    or misdescribed file raises ValueError."""
+    if weights.stat().st_size == 0:
+        raise ValueError(f"{weights}: empty")
+    buffer = np.memmap(weights, dtype=np.uint8, mode="c")
     arrays: dict[str, np.ndarray] = {}
     for name, place in index.items():
         dtype = np.dtype(place["dtype"])
