@@ -98,7 +98,7 @@ class ModelCache:
                 self._give_up(exc)
             else:
                 return open_graph(self._read(self.folder, key))
-        with tempfile.TemporaryDirectory(prefix="warmtts-graph-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="warmtts-graph-", ignore_cleanup_errors=True) as scratch:  # mapped
             self._prepare(graph, Path(scratch), key)
             return open_graph(self._read(Path(scratch), key))
 
