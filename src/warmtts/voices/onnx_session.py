@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,13 +10,17 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
-from warmtts.voices.model_cache import ModelCache
+from warmtts.voices.model_cache import ModelCache, PreparedGraph
 from warmtts.voices.windows import WindowSizes
 
 
-def make_session(model: Path | bytes, threads: int) -> ort.InferenceSession:
+def make_session(
+    model: Path | bytes, threads: int, weights: Mapping[str, ort.OrtValue] | None = None
+) -> ort.InferenceSession:
     """A CPU session for a model file or a serialised graph; `run` on it is safe from many
-    threads at once.
+    threads at once. With `weights` the graph is one already optimised (model_cache.py), loaded
+    with the optimiser off, and its initializers of those names are `weights`, used in place:
+    every session given the same values shares one copy.
 
     One intra-op pool of `threads` per session and no inter-op parallelism: our graphs are
     chains, and concurrent requests already use the other cores. Idle pool threads sleep rather
@@ -31,7 +35,11 @@ def make_session(model: Path | bytes, threads: int) -> ort.InferenceSession:
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.graph_optimization_level = (
+        ort.GraphOptimizationLevel.ORT_ENABLE_ALL if weights is None else ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    )
+    for name, value in (weights or {}).items():
+        options.add_initializer(name, value)
     options.enable_cpu_mem_arena = False
     options.enable_mem_pattern = False
     options.log_severity_level = 3
@@ -61,34 +69,37 @@ class Runtime:
         self, model: Path, part: str | None = None, prepare: Callable[[], bytes] | None = None, wide: bool = False
     ) -> Model:
         """Sessions for `model`, or for the `part` of it that `prepare` derives, through the cache;
-        `wide` adds a session with `wide_threads` (a second copy of the weights: vocoders only,
-        which are small and do most of the work)."""
-        build = prepare or model.read_bytes
-        source = self.cache.graph(self.cache.key(model, part or model.stem), build)
-        try:
-            return self._sessions(source, wide)
-        except Exception:
-            if not isinstance(source, Path):
-                raise
-            self.cache.discard(source)
-            return self._sessions(build(), wide)
+        `wide` adds a session with `wide_threads`, which shares the narrow one's weights."""
+        wide = wide and self.wide_threads > self.threads
+        key = self.cache.key(model, part or model.stem)
+        return self.cache.graph(key, prepare or model.read_bytes, lambda prepared: self._sessions(prepared, wide))
 
     def facts(self, model: Path, part: str, prepare: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Small facts about `model` that cost a graph analysis to learn, through the cache."""
         return self.cache.meta(self.cache.key(model, part), prepare)
 
-    def _sessions(self, source: Path | bytes, wide: bool) -> Model:
-        widened = make_session(source, self.wide_threads) if wide and self.wide_threads > self.threads else None
-        return Model(make_session(source, self.threads), widened, self.may_widen)
+    def _sessions(self, prepared: PreparedGraph, wide: bool) -> Model:
+        weights = {name: ort.OrtValue.ortvalue_from_numpy(array) for name, array in prepared.weights.items()}
+        narrow = make_session(prepared.graph, self.threads, weights)
+        widened = make_session(prepared.graph, self.wide_threads, weights) if wide else None
+        return Model(narrow, widened, self.may_widen, weights)
 
 
 class Model:
-    """One model with a narrow session and, optionally, a wide one for an idle machine."""
+    """One model with a narrow session and, optionally, a wide one for an idle machine; both
+    read the one copy of its weights this object keeps alive."""
 
-    def __init__(self, narrow: ort.InferenceSession, wide: ort.InferenceSession | None, may_widen: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        narrow: ort.InferenceSession,
+        wide: ort.InferenceSession | None,
+        may_widen: Callable[[], bool],
+        weights: Mapping[str, ort.OrtValue] | None = None,
+    ) -> None:
         self._narrow = narrow
         self._wide = wide
         self._may_widen = may_widen
+        self.weights = dict(weights or {})  # ONNX Runtime reads these buffers; they must outlive the sessions
 
     def run(self, outputs: list[str] | None, feeds: dict[str, np.ndarray]) -> list[Any]:
         session = self._wide if self._wide is not None and self._may_widen() else self._narrow

@@ -59,8 +59,8 @@ class PiperVoice:
                 log.warning("voice %s: graph not split (no Piper flow and decoder nodes); spoken in one call", voice_id)
                 self._session = runtime.load(model)
             else:
-                self._session = runtime.load(model, "vits-encoder-v3", lambda: parts().prior)
-                self._flow = runtime.load(model, "vits-flow-v3", lambda: parts().flow)
+                self._session = runtime.load(model, "vits-encoder-v3", lambda: parts().prior, wide=True)
+                self._flow = runtime.load(model, "vits-flow-v3", lambda: parts().flow, wide=True)
                 self._decoder = runtime.load(model, "vits-decoder-v3", lambda: parts().decoder, wide=True)
         except Exception as exc:  # onnx and onnxruntime raise their own types for a bad file
             raise VoiceLoadError(f"{model}: not a loadable ONNX model: {exc}") from exc
