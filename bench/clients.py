@@ -4,6 +4,8 @@ Time to first audio is taken at the first non-empty body chunk, so it includes t
 queueing, synthesis of the first piece and the trip over loopback; the full time at the last.
 An mp3 or Opus body is kept whole and decoded to count its seconds, after the clock has stopped
 (under load, after every client is done, so decoding takes no core from the server being timed).
+An uncompressed stream also says how far it fell behind real time: a listener who starts playing
+at the first chunk needs each later chunk by the time the audio before it has played.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Sample:
     audio_seconds: float = 0.0
     error: str | None = None
     encoded: Encoded | None = field(default=None, repr=False, compare=False)  # not yet counted
+    worst_deficit: float | None = None  # seconds a chunk came after its audio was due (≤ 0: never dry)
 
 
 @dataclass(frozen=True)
@@ -71,11 +74,14 @@ def timed_request(
             first: float | None = None
             kept: list[bytes] = []
             size = 0
+            arrivals: list[tuple[float, int]] = []  # (seconds since sent, body bytes before the chunk)
             for chunk in response.iter_raw():
                 if not chunk:
                     continue
                 if first is None:
                     first = time.perf_counter() - start
+                elif not whole:
+                    arrivals.append((time.perf_counter() - start, size))
                 if whole or size < HEAD_BYTES:
                     kept.append(chunk if whole else chunk[: HEAD_BYTES - size])
                 size += len(chunk)
@@ -93,7 +99,19 @@ def timed_request(
         audio = server.audio_seconds(data, size, headers)
     except (KeyError, ValueError) as exc:  # a missing X-Sample-Rate or a malformed WAV header
         return Sample(case.id, ok=False, ttfa=first, total=total, error=f"unreadable audio: {exc!r}")
-    return Sample(case.id, ok=True, ttfa=first, total=total, audio_seconds=audio)
+    deficit = _worst_deficit(server, data, headers, first, arrivals)
+    return Sample(case.id, ok=True, ttfa=first, total=total, audio_seconds=audio, worst_deficit=deficit)
+
+
+def _worst_deficit(
+    server: Server, head: bytes, headers: dict[str, str], first: float, arrivals: list[tuple[float, int]]
+) -> float | None:
+    """How late the latest chunk came against a listener playing from the first; None if a
+    chunk came before the audio header was whole."""
+    try:
+        return max((at - first - server.audio_seconds(head, before, headers) for at, before in arrivals), default=0.0)
+    except (KeyError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)

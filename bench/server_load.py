@@ -108,6 +108,7 @@ def load_run(process: ServerProcess, clients: int, per_client: int, profile: Pat
         "ttfa_p50": median(ttfa),
         "ttfa_p95": percentile(ttfa, 95),
         "total_p50": median([s.total for s in ok if s.total is not None]),
+        "worst_deficit": max((s.worst_deficit for s in ok if s.worst_deficit is not None), default=None),
         "cores_busy": cpu / wall,
         "cpu_per_audio_second": ratio(cpu, audio),
         "faults_per_audio_second": ratio(faults, audio),

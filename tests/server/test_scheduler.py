@@ -5,8 +5,19 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from dataclasses import dataclass
 
-from warmtts.server.synthesis.scheduler import Scheduler
+from warmtts.server.synthesis.scheduler import Scheduler, pick
+
+
+@dataclass
+class Job:
+    """A queued step as `pick` sees it."""
+
+    due: float
+    work: float
+    first: bool
+    seq: int
 
 
 def run_in_order(jobs: list[tuple[str, float, bool]]) -> list[str]:
@@ -148,3 +159,45 @@ def test_a_step_is_alone_only_while_no_other_work_runs_or_waits() -> None:
         scheduler.shutdown()
     assert seen == {"alone": True, "beside another": False}
     assert warming == [False, False]
+
+
+def test_a_first_step_waits_for_what_the_steps_running_on_other_workers_still_need() -> None:
+    """Two workers; one runs a step still expected to take 0.6 s. A first step now, then a later
+    step due in 0.75 s (0.1 s each), would fit the 0.5 s guard if the running step were done
+    (0.2 / 2 ≤ 0.25), but not after it ((0.6 + 0.2) / 2 > 0.25): the later step goes first."""
+    first = Job(due=-1.0, work=0.1, first=True, seq=0)
+    later = Job(due=0.75, work=0.1, first=False, seq=1)
+    assert pick([first, later], now=0.0, workers=2, guard_seconds=0.5) is first
+    assert pick([first, later], now=0.0, workers=2, guard_seconds=0.5, running=0.6) is later
+    assert pick([first, later], now=0.0, workers=2, guard_seconds=0.5, running=0.2) is first
+
+
+def test_the_scheduler_counts_the_expected_rest_of_a_running_step() -> None:
+    """The same choice in the pool: the first worker holds a step expected to take 0.6 s (it
+    waits for a gate), the second frees up with a first step and a later one due in 0.75 s."""
+    scheduler = Scheduler(workers=2, guard_seconds=0.5)
+    scheduler.start()
+    order: list[str] = []
+    long_step, short_hold = threading.Event(), threading.Event()
+
+    async def main() -> None:
+        now = time.perf_counter()
+        running = asyncio.ensure_future(scheduler.run(long_step.wait, now, 0.6, first=False))
+        holder = asyncio.ensure_future(scheduler.run(short_hold.wait, now, 0.0, first=False))
+        while scheduler.busy < 2:
+            await asyncio.sleep(0.001)
+        tasks = [
+            asyncio.ensure_future(scheduler.run(lambda: order.append("first step"), now - 1.0, 0.1, first=True)),
+            asyncio.ensure_future(scheduler.run(lambda: order.append("later step"), now + 0.75, 0.1, first=False)),
+        ]
+        await asyncio.sleep(0.01)
+        short_hold.set()  # the second worker frees while the 0.6 s step still runs
+        await asyncio.gather(holder, *tasks)
+        long_step.set()
+        await running
+
+    try:
+        asyncio.run(main())
+    finally:
+        scheduler.shutdown()
+    assert order == ["later step", "first step"]

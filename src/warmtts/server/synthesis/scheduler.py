@@ -7,7 +7,8 @@ better). A worker that frees up chooses, at that moment:
 
 1. the oldest first step, if taking it now still leaves time for every queued later step to
    finish before its listener runs dry (the workers' time is summed in deadline order, as an
-   earliest-deadline-first schedule would spend it, with `guard_seconds` to spare);
+   earliest-deadline-first schedule would spend it, after what the steps already running on
+   the other workers still need, with `guard_seconds` to spare);
 2. else the later step whose listener runs dry first.
 
 So a newly arrived client hears its first audio before streams with audio in hand get their
@@ -32,10 +33,13 @@ from typing import Any, Protocol, TypeVar
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Covers a step already running on every worker, and timing jitter. 0.5 s let streams admitted
-# in a retrying burst run dry by up to 0.23 s (a zh-baker first window is 0.4 s); with 1.0 s two
-# runs of `python -m bench.burst --retry` had none dry (docs/reliability.md).
-GUARD_SECONDS = 1.0
+# Covers timing jitter: steps that take longer than expected. It was 1.0 s while it covered the
+# steps running on the other workers too (0.5 s then let streams of a retrying zh-baker burst run
+# dry by up to 0.23 s), before `pick` counted their expected rest. In the replay of en-joe steps
+# at 8 closed-loop clients (tests/server/test_closed_loop_replay.py) the p95 of first audio is
+# 0.93 s with the old choice, 0.68 s at 0.5 s, 0.68 s at 0.25 s and 0.65 s at 0, none dry: the
+# smaller guards gain little more there, and 0.5 s keeps more cover on a machine shared with others.
+GUARD_SECONDS = 0.5
 
 
 @dataclass
@@ -47,6 +51,7 @@ class _Job:
     fn: Callable[[], Any] = field(repr=False)
     future: asyncio.Future[Any] | concurrent.futures.Future[Any] = field(repr=False)
     loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
+    queued_at: float = field(default_factory=time.perf_counter, repr=False)
 
 
 class Scheduler:
@@ -57,6 +62,7 @@ class Scheduler:
         self._changed = threading.Condition()
         self._seq = itertools.count()
         self._busy = 0
+        self._running: dict[int, tuple[float, float]] = {}  # seq -> (started, expected work)
         self._warming = False  # a warm-up holds every worker, to the end of its slowest call
         self._stopping = False
         self._threads = [threading.Thread(target=self._work, name=f"synth-{i}", daemon=True) for i in range(workers)]
@@ -93,7 +99,8 @@ class Scheduler:
             self._changed.notify()
 
     def _pick(self, now: float) -> _Job:
-        job = pick(self._jobs, now, self.workers, self.guard_seconds)
+        running = sum(max(0.0, work - (now - started)) for started, work in self._running.values())
+        job = pick(self._jobs, now, self.workers, self.guard_seconds, running)
         self._jobs.remove(job)
         return job
 
@@ -103,15 +110,18 @@ class Scheduler:
                 if self._stopping:
                     return None
                 if self._jobs:
-                    job = self._pick(time.perf_counter())
+                    now = time.perf_counter()
+                    job = self._pick(now)
                     if not job.future.done():  # not cancelled meanwhile
                         self._busy += 1
+                        self._running[job.seq] = (now, job.work)
                         return job
                     continue
                 self._changed.wait()
 
     def _work(self) -> None:
         while (job := self._take()) is not None:
+            started = time.perf_counter()
             try:
                 result = job.fn()
             except BaseException as exc:  # handed to the awaiting request, which reports it
@@ -121,6 +131,10 @@ class Scheduler:
             finally:
                 with self._changed:
                     self._busy -= 1
+                    self._running.pop(job.seq, None)
+            if log.isEnabledFor(logging.DEBUG):  # where first audio's time goes: waiting, or the step itself
+                log.debug("step first=%d wait_seconds=%.4f compute_seconds=%.4f expected_seconds=%.4f queued=%d",
+                          job.first, started - job.queued_at, time.perf_counter() - started, job.work, len(self._jobs))
 
     def alone(self) -> bool:
         """Whether the step running now is the only work: then its model calls may use every
@@ -168,11 +182,12 @@ class Queued(Protocol):
 Q = TypeVar("Q", bound=Queued)
 
 
-def pick(jobs: list[Q], now: float, workers: int, guard_seconds: float) -> Q:
-    """The step a free worker takes next (the rules in this module's docstring); `jobs` is not empty."""
+def pick(jobs: list[Q], now: float, workers: int, guard_seconds: float, running: float = 0.0) -> Q:
+    """The step a free worker takes next (the rules in this module's docstring); `jobs` is not
+    empty; `running` is the expected worker seconds the steps running now still need."""
     later = sorted((j for j in jobs if not j.first), key=_order)
     first = min((j for j in jobs if j.first), key=_order, default=None)
-    if first is not None and (not later or _fits(first, later, now, workers, guard_seconds)):
+    if first is not None and (not later or _fits(first, later, now, workers, guard_seconds, running)):
         return first
     return later[0]
 
@@ -181,10 +196,10 @@ def _order(job: Queued) -> tuple[float, int]:
     return job.due, job.seq
 
 
-def _fits(first: Queued, later: list[Q], now: float, workers: int, guard_seconds: float) -> bool:
-    """Whether the workers, doing `first` now and then `later` in deadline order, finish each
-    later step `guard_seconds` before its listener runs dry."""
-    work = first.work
+def _fits(first: Queued, later: list[Q], now: float, workers: int, guard_seconds: float, running: float) -> bool:
+    """Whether the workers, finishing the steps running now, doing `first` now and then `later`
+    in deadline order, finish each later step `guard_seconds` before its listener runs dry."""
+    work = running + first.work
     for job in later:
         work += job.work
         if now + work / workers > job.due - guard_seconds:
