@@ -213,3 +213,26 @@ def test_a_windowed_flow_before_the_decoder_equals_both_run_once(kernel: int) ->
         plan = WindowPlan(first_frames=7, max_frames=60, context=3, growth=4, flow_context=flow_reach + margin)
         windowed = np.concatenate([a for a, _ in decode_windows(decode, frames, 1, 4, plan, flow)])
         assert np.array_equal(windowed, one_shot) is equal
+
+
+def test_each_flow_call_after_the_first_covers_a_window_and_the_next() -> None:
+    """The step after the first window runs the flow only for its own window and the next, not for
+    every window two of the largest hold: that step has only the first window's audio to cover it.
+    The joined audio is still the one-shot output."""
+    calls: list[int] = []
+    convolve = _upsampling_conv(5, 1)
+
+    def flow(frames: np.ndarray) -> np.ndarray:
+        calls.append(frames.shape[1])
+        return convolve(frames).reshape(1, -1)
+
+    decode = _upsampling_conv(7, 4)
+    frames = np.random.default_rng(3).standard_normal((1, 400)).astype(np.float32)
+    plan = WindowPlan(first_frames=10, max_frames=80, context=3, flow_context=2)
+    spans = plan.spans(400)
+    assert [e - s for s, e in spans][:5] == [10, 20, 40, 80, 80]
+    windowed = np.concatenate([a for a, _ in decode_windows(decode, frames, 1, 4, plan, flow)])
+    assert np.array_equal(windowed, decode(convolve(frames).reshape(1, -1)))
+    # the decoder reads 3 frames either side of a window, the flow 2 beyond those; the windows of
+    # 20, 40 and 80 frames would fit in one call of two of the largest (160), as they once did
+    assert calls[:2] == [10 + 3 + 2, 2 + 3 + 20 + 40 + 3 + 2]

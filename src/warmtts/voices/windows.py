@@ -47,6 +47,7 @@ class WindowPlan:
     min_frames: int = 1  # some vocoders reflect-pad their input and need at least this many frames
     growth: int = 2
     flow_context: int = 0  # a stage before the vocoder that is windowed too (VITS's flow): its reach
+    flow_windows: int = 2  # windows one flow call covers after the first: a window and the next
 
     @property
     def flow_frames(self) -> int:
@@ -74,8 +75,11 @@ def decode_windows(
     """Audio for each window of `frames` (frames along `axis`), `hop` samples per frame, and
     whether it is the last window. With `flow`, `frames` are the flow's input and the decoder's
     are the flow's output (frame for frame, on the same axis). The flow runs for the first
-    window alone (first audio waits for no more), then once for as many of the next windows as
-    `plan.flow_frames` holds: each flow call pays its context once, not once per window."""
+    window alone (first audio waits for no more), then once per `plan.flow_windows` windows, as
+    many as `plan.flow_frames` holds: each flow call pays its context once, not once per window.
+    Two windows, not as many as fit: the second step, which the first window's 0.25 s of audio
+    must cover, ran the flow for 6 s of frames (0.10-0.12 s of a worker on an idle machine), so on
+    a machine twice as slow a stream alone ran dry after its first window."""
     total = frames.shape[axis]
     spans = plan.spans(total)
     needs = [_decoder_input(plan, start, end, total) for start, end in spans]
@@ -83,7 +87,8 @@ def decode_windows(
     for index, ((start, end), (left, right)) in enumerate(zip(spans, needs)):
         if flow is not None and not (flowed_from <= left and right <= flowed_to and index):
             last = index
-            while index and last + 1 < len(needs) and needs[last + 1][1] - left <= plan.flow_frames:
+            while (index and last + 1 < len(needs) and last + 1 - index < plan.flow_windows
+                   and needs[last + 1][1] - left <= plan.flow_frames):
                 last += 1
             flowed_from, flowed_to = left, needs[last][1]
             outer_left, outer_right = max(0, left - plan.flow_context), min(total, flowed_to + plan.flow_context)
