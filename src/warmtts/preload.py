@@ -106,7 +106,9 @@ class Preloader:
         those (the CLI's, for one text); None loads every voice, as the server must."""
         self.settings = settings
         self.voices = None if voices is None else frozenset(voices)
-        self.may_widen = may_widen or (lambda: True)
+        allowed = may_widen or (lambda: True)
+        self._widening = threading.local()  # set on the thread that warms the wide sessions
+        self.may_widen: Callable[[], bool] = lambda: getattr(self._widening, "on", False) or allowed()
         self.state = PreloadState.LOADING
         self.steps: dict[str, float] = {}
         self.error: str | None = None
@@ -167,7 +169,7 @@ class Preloader:
             engine = self._load(encoders=warm_voice is not None)
             if warm_voice is not None:
                 for voice_id in engine.voices.ids():  # one at a time: each warm-up holds every worker
-                    self._step(f"warmup:{voice_id}", lambda v=voice_id: warm_voice(engine, v))
+                    self._step(f"warmup:{voice_id}", lambda v=voice_id: self._warm(warm_voice, engine, v))
         except PreloadError as exc:
             self.state, self.error = PreloadState.FAILED, str(exc)
             log.error("preload state=failed error=%r", str(exc))
@@ -183,6 +185,18 @@ class Preloader:
         self.state = PreloadState.READY
         log.info("preload state=ready steps=%d seconds=%.3f", len(self.steps), self.total_seconds)
         return engine
+
+    def _warm(self, warm_voice: Callable[[Engine, str], None], engine: Engine, voice_id: str) -> None:
+        """`warm_voice`, then the wide sessions a lone stream uses: `warm_voice` keeps every call
+        narrow (it holds every worker, as under load), so their first run came with a request,
+        and first audio of a fresh server's first request took 1.5 x a warm one's for en-joe."""
+        warm_voice(engine, voice_id)
+        self._widening.on = True
+        try:
+            for _ in engine.synthesize_stream(warm_up_text(engine.voices.get(voice_id).info.language), voice_id):
+                pass
+        finally:
+            self._widening.on = False
 
     def _load(self, encoders: bool) -> Engine:
         if self.settings.preload_delay_seconds:

@@ -99,11 +99,18 @@ class Model:
         self._narrow = narrow
         self._wide = wide
         self._may_widen = may_widen
+        self.ran_wide = False  # the wide session has run (the preload warms it)
         self.weights = dict(weights or {})  # ONNX Runtime reads these buffers; they must outlive the sessions
 
+    @property
+    def widens(self) -> bool:
+        return self._wide is not None
+
     def run(self, outputs: list[str] | None, feeds: dict[str, np.ndarray]) -> list[Any]:
-        session = self._wide if self._wide is not None and self._may_widen() else self._narrow
-        return session.run(outputs, feeds)
+        if self._wide is not None and self._may_widen():
+            self.ran_wide = True
+            return self._wide.run(outputs, feeds)
+        return self._narrow.run(outputs, feeds)
 
     def get_inputs(self) -> list[Any]:
         return self._narrow.get_inputs()
