@@ -61,11 +61,20 @@ class Queued:
 
 
 class Simulation:
-    def __init__(self, capacity: Capacity, clock: Clock, guard_seconds: float = GUARD_SECONDS, voice: str = VOICE) -> None:
+    """The scheduler's whole choice: a free worker also counts what the steps running on the
+    others are still expected to need (their expected work, as queued, less the time they have
+    run), as Scheduler does; `counts_running` False: the choice before it did."""
+
+    def __init__(
+        self, capacity: Capacity, clock: Clock, guard_seconds: float = GUARD_SECONDS, voice: str = VOICE,
+        counts_running: bool = True,
+    ) -> None:
         self.capacity = capacity
         self.voice = voice
         self.clock = clock
         self.guard_seconds = guard_seconds
+        self.counts_running = counts_running
+        self.expected: dict[int, tuple[float, float]] = {}  # id(stream) -> (started, expected work)
         self.queue: list[Queued] = []
         self.running: list[tuple[float, bool, Stream]] = []  # (ends at, contended, stream)
         self.streams: list[Stream] = []
@@ -101,10 +110,13 @@ class Simulation:
         workers = self.capacity.workers
         while True:
             while self.queue and len(self.running) < workers:
-                job = pick(self.queue, self.clock.now, workers, self.guard_seconds)
+                now = self.clock.now
+                rest = sum(max(0.0, work - (now - started)) for started, work in self.expected.values())
+                job = pick(self.queue, now, workers, self.guard_seconds, rest if self.counts_running else 0.0)
                 self.queue.remove(job)
                 cost = job.stream.steps[job.stream.done]["compute"]
-                self.running.append((self.clock.now + cost, len(self.running) + 1 >= workers, job.stream))
+                self.expected[id(job.stream)] = (now, job.work)
+                self.running.append((now + cost, len(self.running) + 1 >= workers, job.stream))
             if not self.running:
                 self.clock.now = max(self.clock.now, until)
                 return
@@ -114,6 +126,7 @@ class Simulation:
                 return
             self.clock.now = ends
             self.running.remove((ends, contended, stream))
+            del self.expected[id(stream)]
             self._finish_step(stream, contended)
 
     def _finish_step(self, stream: Stream, contended: bool) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from tests.server.admission_sim import Clock, Simulation, Stream
 from warmtts.errors import OverloadedError
 from warmtts.server.synthesis.capacity import Capacity
-from warmtts.server.synthesis.scheduler import GUARD_SECONDS, pick
+from warmtts.server.synthesis.scheduler import GUARD_SECONDS
 
 RECORDED = Path(__file__).resolve().parent / "data" / "en_joe_mix_steps.json"
 VOICE = "en-joe"
@@ -36,53 +36,18 @@ def scaled(steps: list[dict[str, float]], factor: float) -> list[dict[str, float
     return [{**step, "compute": step["compute"] * factor} for step in steps]
 
 
-class Server(Simulation):
-    """The simulation with the scheduler's whole choice: a free worker also counts what the
-    steps running on the others are still expected to need (their expected work, as queued,
-    less the time they have run), as Scheduler does. `counts_running` False: the choice before
-    it did."""
-
-    def __init__(self, *args: Any, counts_running: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.counts_running = counts_running
-        self.expected: dict[int, tuple[float, float]] = {}  # id(stream) -> (started, expected work)
-
-    def run_until(self, until: float) -> None:
-        workers = self.capacity.workers
-        while True:
-            while self.queue and len(self.running) < workers:
-                now = self.clock.now
-                rest = sum(max(0.0, work - (now - started)) for started, work in self.expected.values())
-                job = pick(self.queue, now, workers, self.guard_seconds, rest if self.counts_running else 0.0)
-                self.queue.remove(job)
-                cost = job.stream.steps[job.stream.done]["compute"]
-                self.expected[id(job.stream)] = (now, job.work)
-                self.running.append((now + cost, len(self.running) + 1 >= workers, job.stream))
-            if not self.running:
-                self.clock.now = max(self.clock.now, until)
-                return
-            ends, contended, stream = min(self.running, key=lambda r: r[0])
-            if ends > until:
-                self.clock.now = until
-                return
-            self.clock.now = ends
-            self.running.remove((ends, contended, stream))
-            del self.expected[id(stream)]
-            self._finish_step(stream, contended)
-
-
 def server(sentences: list[dict[str, Any]], workers: int, factor: float, guard_seconds: float = GUARD_SECONDS,
-           counts_running: bool = True) -> Server:
+           counts_running: bool = True) -> Simulation:
     """The default admission settings, the voice seeded as the warm-up does (a short sentence)."""
     clock = Clock()
     capacity = Capacity(workers, 0.8, workers + 64, 2.0, 3.0, first_step_seconds=0.25, guard_seconds=guard_seconds,
                         clock=clock)
     short = scaled(min(sentences, key=lambda s: s["chars"])["steps"][0], factor)
     capacity.seed(VOICE, sum(s["compute"] for s in short), sum(s["audio"] for s in short), min(s["chars"] for s in sentences))
-    return Server(capacity, clock, guard_seconds, voice=VOICE, counts_running=counts_running)
+    return Simulation(capacity, clock, guard_seconds, voice=VOICE, counts_running=counts_running)
 
 
-def closed_loop(sim: Server, sentences: list[dict[str, Any]], clients: int, per_client: int,
+def closed_loop(sim: Simulation, sentences: list[dict[str, Any]], clients: int, per_client: int,
                 factor: float) -> list[Answer]:
     """Every answer of `clients` closed-loop clients sending `per_client` requests each."""
     answers: list[Answer] = []

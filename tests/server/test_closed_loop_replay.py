@@ -33,8 +33,9 @@ def factor(sentences: list[dict], cost: float = IDLE_COST) -> float:
     1, 4, 8,
     pytest.param(16, marks=pytest.mark.xfail(strict=True, reason=(
         "3 of 64 refused for load: while 16 streams start, the capacity's learned cost per audio second "
-        "(0.105) is pushed up by the first two steps, dearer per audio second than later ones, and 16 × "
-        "0.105 passes max_load's 1.6 workers; the whole run needs 16 × 0.092 = 1.47"))),
+        "is pushed up by the first steps, dearer per audio second than later ones (0.105 on the recording "
+        "before the flow ran per two windows), and 16 × that passes max_load's 1.6 workers; the whole run "
+        "needs 16 × 0.092 = 1.47"))),
 ])
 def test_clients_the_machine_can_serve_in_real_time_are_never_refused_nor_left_dry(sentences, clients) -> None:
     """16 streams need 16 × 0.092 = 1.5 of the 2 workers (under max_load's 1.6): every request
