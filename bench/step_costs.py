@@ -28,10 +28,13 @@ import os
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bench.burst import LONG_TEXT, SHORT_TEXT, VOICE
+
+T = TypeVar("T")
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "server" / "data"
 OUT = DATA / "zh_baker_steps.json"
@@ -98,33 +101,29 @@ def warm_up_at_once(engine: Any, voice: str, streams: int) -> dict[str, float]:
     (service.py): the median run's compute, its audio and characters."""
     from warmtts.preload import warm_up_voice
 
-    runs: list[Any] = [None] * streams
-
-    def warm(index: int) -> None:
-        runs[index] = warm_up_voice(engine, voice)
-
-    threads = [threading.Thread(target=warm, args=(i,)) for i in range(streams)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    runs = on_threads(lambda: warm_up_voice(engine, voice), streams)
     compute = statistics.median(run.compute_seconds for run in runs)
     return {"compute": round(compute, 5), "audio": round(runs[0].audio_seconds, 5), "chars": runs[0].chars}
 
 
-def at_once(engine: Any, text: str, voice: str, streams: int) -> list[list[dict[str, float]]]:
-    """`text` spoken on `streams` threads at once: each thread's steps."""
-    spoken: list[list[dict[str, float]]] = [[] for _ in range(streams)]
+def on_threads(fn: Callable[[], T], streams: int) -> list[T]:
+    """`fn` on `streams` threads at once: each thread's result."""
+    results: list[Any] = [None] * streams
 
-    def speak(index: int) -> None:
-        spoken[index] = record(engine, text, voice)
+    def call(index: int) -> None:
+        results[index] = fn()
 
-    threads = [threading.Thread(target=speak, args=(i,)) for i in range(streams)]
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(streams)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return spoken
+    return results
+
+
+def at_once(engine: Any, text: str, voice: str, streams: int) -> list[list[dict[str, float]]]:
+    """`text` spoken on `streams` threads at once: each thread's steps."""
+    return on_threads(lambda: record(engine, text, voice), streams)
 
 
 def record_english(engine: Any, streams: int, out: Path) -> int:
