@@ -194,6 +194,8 @@ class Preloader:
         narrow (it holds every worker, as under load), so their first run came with a request,
         and first audio of a fresh server's first request took 1.5 x a warm one's for en-joe."""
         warm_voice(engine, voice_id)
+        if self.settings.wide_threads <= self.settings.onnx_threads:  # no wide session (Runtime.load)
+            return
         language = engine.voices.get(voice_id).info.language
         self._widening.on = True
         try:
